@@ -71,10 +71,15 @@ static const char *model_name(const model_ref *ref)
     return ref->reg ? ref->reg->name : app_basename(ref->path);
 }
 
-static app_status open_runtime(int threads, eng_runtime **rt,
+/* `fast` selects ENG_NUMERICS_FAST (see engine/runtime.h); the default,
+ * EXACT, gives TFLite's bits on the models TFLite ran on XNNPACK. */
+static app_status open_runtime(int threads, bool fast, eng_runtime **rt,
                                eng_error *err)
 {
-    eng_runtime_desc desc = { .threads = threads };
+    eng_runtime_desc desc = {
+        .threads = threads,
+        .numerics = fast ? ENG_NUMERICS_FAST : ENG_NUMERICS_EXACT,
+    };
     eng_error e = { .msg = "" };
     eng_status st = eng_runtime_create(&desc, rt, &e);
     if (st == ENG_OK)
@@ -219,7 +224,7 @@ static app_status model_info(int argc, char **argv, eng_error *err)
     eng_model *m = NULL;
     as = resolve_model(pos[0], &ref, err);
     if (as == APP_OK)
-        as = open_runtime(1, &rt, err);
+        as = open_runtime(1, false, &rt, err);
     if (as == APP_OK)
         as = load_model(rt, &ref, &m, err);
     if (as == APP_OK)
@@ -398,15 +403,16 @@ static app_status run_and_write(eng_model *m, const model_ref *ref,
 static app_status model_run(int argc, char **argv, eng_error *err)
 {
     const char *input = NULL, *out = NULL;
-    int threads = 0;
+    int threads = 0, fast = 0;
     const app_option opts[] = {
         { "--input", APP_OPT_STRING, &input, 0, 0 },
         { "--out", APP_OPT_STRING, &out, 0, 0 },
         { "--threads", APP_OPT_INT, &threads, 0, MAX_THREADS },
+        { "--fast-math", APP_OPT_FLAG, &fast, 0, 0 },
     };
     char *pos[1];
     int n_pos;
-    app_status as = app_parse_options(argc, argv, opts, 3, pos, 1, &n_pos,
+    app_status as = app_parse_options(argc, argv, opts, 4, pos, 1, &n_pos,
                                       err);
     if (as != APP_OK)
         return as;
@@ -423,7 +429,7 @@ static app_status model_run(int argc, char **argv, eng_error *err)
     if (as == APP_OK)
         as = read_input(input, &arr, err);
     if (as == APP_OK)
-        as = open_runtime(threads, &rt, err);
+        as = open_runtime(threads, fast, &rt, err);
     if (as == APP_OK)
         as = load_model(rt, &ref, &m, err);
     if (as == APP_OK)
@@ -437,7 +443,7 @@ static app_status model_run(int argc, char **argv, eng_error *err)
 /* ----------------------------------------------------------------- bench */
 
 typedef struct bench_opts {
-    int threads, runs, warmup, json, profile;
+    int threads, runs, warmup, json, profile, fast;
 } bench_opts;
 
 typedef struct bench_result {
@@ -569,13 +575,15 @@ static void print_json_string(const char *s)
 }
 
 static void print_bench(const char *name, const eng_model *m,
-                        const bench_opts *o, int threads,
+                        const bench_opts *o, const eng_runtime *rt,
                         const bench_result *r)
 {
+    int threads = eng_runtime_threads(rt);
+    const char *numerics = eng_numerics_name(eng_runtime_numerics(rt));
     if (!o->json) {
-        printf("%-30s %7d %5d %10.3f %9.3f %7.3f %8.2f\n", name, threads,
-               o->runs, r->median_ms, r->min_ms, (double)r->flops * 1e-9,
-               gflops(r->flops, r->median_ms));
+        printf("%-30s %7d %-8s %5d %10.3f %9.3f %7.3f %8.2f\n", name,
+               threads, numerics, o->runs, r->median_ms, r->min_ms,
+               (double)r->flops * 1e-9, gflops(r->flops, r->median_ms));
         if (o->profile)
             print_profile(m, 0);
         fflush(stdout);
@@ -583,10 +591,10 @@ static void print_bench(const char *name, const eng_model *m,
     }
     printf("{\"model\":");
     print_json_string(name);
-    printf(",\"threads\":%d,\"runs\":%d,\"warmup\":%d,"
-           "\"median_ms\":%.4f,\"min_ms\":%.4f,\"flops\":%lld,"
-           "\"gflop_per_s\":%.3f", threads, o->runs, o->warmup,
-           r->median_ms, r->min_ms, (long long)r->flops,
+    printf(",\"threads\":%d,\"numerics\":\"%s\",\"runs\":%d,"
+           "\"warmup\":%d,\"median_ms\":%.4f,\"min_ms\":%.4f,"
+           "\"flops\":%lld,\"gflop_per_s\":%.3f", threads, numerics,
+           o->runs, o->warmup, r->median_ms, r->min_ms, (long long)r->flops,
            gflops(r->flops, r->median_ms));
     if (o->profile) {
         printf(",\"profile\":[");
@@ -611,7 +619,7 @@ static app_status bench_one(eng_runtime *rt, const model_ref *ref,
     if (as == APP_OK)
         as = time_runs(m, ref, o, &r, err);
     if (as == APP_OK)
-        print_bench(model_name(ref), m, o, eng_runtime_threads(rt), &r);
+        print_bench(model_name(ref), m, o, rt, &r);
     eng_model_destroy(m);
     return as;
 }
@@ -655,10 +663,11 @@ static app_status model_bench(int argc, char **argv, eng_error *err)
         { "--warmup", APP_OPT_INT, &o.warmup, 0, 100000 },
         { "--json", APP_OPT_FLAG, &o.json, 0, 0 },
         { "--profile", APP_OPT_FLAG, &o.profile, 0, 0 },
+        { "--fast-math", APP_OPT_FLAG, &o.fast, 0, 0 },
     };
     char *pos[1];
     int n_pos;
-    app_status as = app_parse_options(argc, argv, opts, 5, pos, 1, &n_pos,
+    app_status as = app_parse_options(argc, argv, opts, 6, pos, 1, &n_pos,
                                       err);
     if (as != APP_OK)
         return as;
@@ -671,10 +680,11 @@ static app_status model_bench(int argc, char **argv, eng_error *err)
     if (!all && (as = resolve_model(pos[0], &ref, err)) != APP_OK)
         return as;
     eng_runtime *rt = NULL;
-    as = open_runtime(o.threads, &rt, err);
+    as = open_runtime(o.threads, o.fast, &rt, err);
     if (as == APP_OK && !o.json)
-        printf("%-30s %7s %5s %10s %9s %7s %8s\n", "model", "threads",
-               "runs", "median ms", "min ms", "GFLOP", "GFLOP/s");
+        printf("%-30s %7s %-8s %5s %10s %9s %7s %8s\n", "model", "threads",
+               "numerics", "runs", "median ms", "min ms", "GFLOP",
+               "GFLOP/s");
     if (as == APP_OK)
         as = all ? bench_all(rt, &o, err) : bench_one(rt, &ref, &o, err);
     eng_runtime_destroy(rt);
@@ -684,12 +694,12 @@ static app_status model_bench(int argc, char **argv, eng_error *err)
 const app_command app_model_commands[] = {
     { "info", "MODEL", "Print I/O, op census, parameters, FLOPs and arena "
       "bytes.", model_info, NULL },
-    { "run", "MODEL --input FILE --out DIR [--threads N]", "Run on FILE "
-      "(.npy or raw FILE:N,H,W,C); write DIR/<i>_<name>.npy.", model_run,
-      NULL },
+    { "run", "MODEL --input FILE --out DIR [--threads N] [--fast-math]", "Run "
+      "on FILE (.npy or raw FILE:N,H,W,C); write DIR/<i>_<name>.npy. "
+      "--fast-math: FMA kernels, not TFLite's bits.", model_run, NULL },
     { "bench", "MODEL|all [--threads N] [--runs N] [--warmup N] [--json] "
-      "[--profile]", "Time runs on a fixed input: median/min ms, GFLOP/s; "
-      "per-op with --profile.", model_bench,
+      "[--profile] [--fast-math]", "Time runs on a fixed input: median/min ms, "
+      "GFLOP/s; per-op with --profile; --fast-math as in run.", model_bench,
       NULL },
     { NULL, NULL, NULL, NULL, NULL },
 };

@@ -1,5 +1,7 @@
 #include "kernels.h"
 
+#include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -53,8 +55,19 @@ static size_t rows_per_item(size_t rows, int threads, double flops)
                                          : rows;
 }
 
+/* acc + a * b, the product rounded before the sum, as XNNPACK's AVX
+ * kernels compute. The depthwise, one-channel and c4 deconvolution
+ * kernels use it in both numerics modes: FMA measured no faster in the
+ * depthwise one, and the other two are a small part of any model. */
+__attribute__((target("avx2"))) static inline __m256 mul_add(__m256 a,
+                                                            __m256 b,
+                                                            __m256 acc)
+{
+    return _mm256_add_ps(acc, _mm256_mul_ps(a, b));
+}
+
 /* Mask selecting the first r (0..8) lanes, for maskload/maskstore. */
-__attribute__((target("avx2,fma"))) static __m256i tail_mask(size_t r)
+__attribute__((target("avx2"))) static __m256i tail_mask(size_t r)
 {
     static const int32_t bits[16] = {-1, -1, -1, -1, -1, -1, -1, -1,
                                      0,  0,  0,  0,  0,  0,  0,  0};
@@ -126,7 +139,7 @@ void eng_kernel_gemm_plan(eng_kernel_gemm *g, int threads)
 /* Stores the first r (0..8) lanes of v: in halves, quarters and single
  * lanes, as a masked store is slow on AMD and a memcpy call costs more
  * than the store itself. */
-__attribute__((target("avx2,fma"))) static inline void
+__attribute__((target("avx2"))) static inline void
 store_first(float *dst, __m256 v, size_t r)
 {
     if (r == 8) {
@@ -148,16 +161,28 @@ store_first(float *dst, __m256 v, size_t r)
         _mm_store_ss(dst, q);
 }
 
+/* acc + a * b: rounded once (FMA) when FUSED, else the product rounded
+ * and then the sum, as XNNPACK's AVX kernels do. FUSED is a constant in
+ * every caller. The engine is compiled with -ffp-contract=off, so the
+ * compiler never fuses the second form behind our back. */
+__attribute__((target("avx2,fma"), always_inline)) static inline __m256
+madd_either(const int FUSED, __m256 a, __m256 b, __m256 acc)
+{
+    return FUSED ? _mm256_fmadd_ps(a, b, acc) : mul_add(a, b, acc);
+}
+
 /* An mr x (8 * NB) tile of c = clamp(a * panel), mr = MR rows of a, lda
  * floats apart; the nc (<= 8 * NB) leftmost columns are stored. The inner
- * loop is, per row, one broadcast of a and NB FMAs, in order: for 6 x 16,
- * 12 accumulators + 2 B + 1 A = 15 ymm registers and no spill (checked in
- * the disassembly; XNNPACK's Debian build of its tile spills one). MR and
- * NB are constants in the instances below, so everything unrolls. */
+ * loop is, per row, one broadcast of a and NB multiply-adds, in order:
+ * for 6 x 16, 12 accumulators + 2 B + 1 A (+ 1 product) = 15 (16) ymm
+ * registers and no spill (checked in the disassembly; XNNPACK's Debian
+ * build of its FMA3 tile spills one). Each output is bias + a[0]*w[0] +
+ * a[1]*w[1] + ..., left to right: XNNPACK's GEMM order. MR, NB and FUSED
+ * are constants in the instances below, so everything unrolls. */
 __attribute__((target("avx2,fma"), always_inline)) static inline void
-gemm_micro(const int MR, const int NB, size_t nc, size_t k, const float *a,
-           size_t lda, const float *w, float *c, size_t ldc, __m256 vlo,
-           __m256 vhi)
+gemm_micro(const int MR, const int NB, const int FUSED, size_t nc, size_t k,
+           const float *a, size_t lda, const float *w, float *c, size_t ldc,
+           __m256 vlo, __m256 vhi)
 {
     __m256 acc[GEMM_MR][2];
     const float *ar[GEMM_MR];
@@ -168,15 +193,18 @@ gemm_micro(const int MR, const int NB, size_t nc, size_t k, const float *a,
         acc[r][1] = _mm256_load_ps(w + 8);
     }
     w += GEMM_NR;
+    /* Two steps per iteration: the multiply-then-add form issues 1.5x the
+     * instructions of FMA and is front-end bound on Zen 3 without it. */
+#pragma GCC unroll 2
     for (size_t i = 0; i < k; i++, w += GEMM_NR) {
         __m256 b0 = _mm256_load_ps(w);
         __m256 b1 = NB > 1 ? _mm256_load_ps(w + 8) : b0;
 #pragma GCC unroll 6
         for (int r = 0; r < MR; r++) {
             __m256 va = _mm256_broadcast_ss(ar[r] + i);
-            acc[r][0] = _mm256_fmadd_ps(va, b0, acc[r][0]);
+            acc[r][0] = madd_either(FUSED, va, b0, acc[r][0]);
             if (NB > 1)
-                acc[r][1] = _mm256_fmadd_ps(va, b1, acc[r][1]);
+                acc[r][1] = madd_either(FUSED, va, b1, acc[r][1]);
         }
     }
 #pragma GCC unroll 6
@@ -197,40 +225,49 @@ typedef void (*gemm_micro_fn)(size_t nc, size_t k, const float *a,
                               size_t lda, const float *w, float *c,
                               size_t ldc, __m256 vlo, __m256 vhi);
 
-/* One instance per row count (a last tile of m computes only its rows)
- * and per half or full panel (24 = 16 + 8 output channels is common). */
-#define GEMM_MICRO(MR, NB)                                                  \
-    __attribute__((target("avx2,fma"))) static void gemm_##MR##x##NB(      \
+/* One instance per row count (a last tile of m computes only its rows),
+ * per half or full panel (24 = 16 + 8 output channels is common) and per
+ * numerics (F: fused). */
+#define GEMM_MICRO(MR, NB, F)                                               \
+    __attribute__((target("avx2,fma"))) static void gemm_##MR##x##NB##F(   \
         size_t nc, size_t k, const float *a, size_t lda, const float *w,    \
         float *c, size_t ldc, __m256 vlo, __m256 vhi)                       \
     {                                                                       \
-        gemm_micro(MR, NB, nc, k, a, lda, w, c, ldc, vlo, vhi);             \
+        gemm_micro(MR, NB, F, nc, k, a, lda, w, c, ldc, vlo, vhi);          \
     }
-GEMM_MICRO(1, 1)
-GEMM_MICRO(2, 1)
-GEMM_MICRO(3, 1)
-GEMM_MICRO(4, 1)
-GEMM_MICRO(5, 1)
-GEMM_MICRO(6, 1)
-GEMM_MICRO(1, 2)
-GEMM_MICRO(2, 2)
-GEMM_MICRO(3, 2)
-GEMM_MICRO(4, 2)
-GEMM_MICRO(5, 2)
-GEMM_MICRO(6, 2)
+#define GEMM_MICROS(F)                                                      \
+    GEMM_MICRO(1, 1, F)                                                     \
+    GEMM_MICRO(2, 1, F)                                                     \
+    GEMM_MICRO(3, 1, F)                                                     \
+    GEMM_MICRO(4, 1, F)                                                     \
+    GEMM_MICRO(5, 1, F)                                                     \
+    GEMM_MICRO(6, 1, F)                                                     \
+    GEMM_MICRO(1, 2, F)                                                     \
+    GEMM_MICRO(2, 2, F)                                                     \
+    GEMM_MICRO(3, 2, F)                                                     \
+    GEMM_MICRO(4, 2, F)                                                     \
+    GEMM_MICRO(5, 2, F)                                                     \
+    GEMM_MICRO(6, 2, F)
+GEMM_MICROS(0)
+GEMM_MICROS(1)
+#undef GEMM_MICROS
 #undef GEMM_MICRO
 
-static const gemm_micro_fn gemm_micros[2][GEMM_MR] = {
-    {gemm_1x1, gemm_2x1, gemm_3x1, gemm_4x1, gemm_5x1, gemm_6x1},
-    {gemm_1x2, gemm_2x2, gemm_3x2, gemm_4x2, gemm_5x2, gemm_6x2},
+static const gemm_micro_fn gemm_micros[2][2][GEMM_MR] = {
+    {{gemm_1x10, gemm_2x10, gemm_3x10, gemm_4x10, gemm_5x10, gemm_6x10},
+     {gemm_1x20, gemm_2x20, gemm_3x20, gemm_4x20, gemm_5x20, gemm_6x20}},
+    {{gemm_1x11, gemm_2x11, gemm_3x11, gemm_4x11, gemm_5x11, gemm_6x11},
+     {gemm_1x21, gemm_2x21, gemm_3x21, gemm_4x21, gemm_5x21, gemm_6x21}},
 };
 
 /* The micro-kernel for an mr x nc tile (1 <= mr <= 6, 1 <= nc <= 16). */
 __attribute__((target("avx2,fma"))) static void
-gemm_tile(size_t mr, size_t nc, size_t k, const float *a, size_t lda,
-          const float *w, float *c, size_t ldc, __m256 vlo, __m256 vhi)
+gemm_tile(int fused, size_t mr, size_t nc, size_t k, const float *a,
+          size_t lda, const float *w, float *c, size_t ldc, __m256 vlo,
+          __m256 vhi)
 {
-    gemm_micros[nc > 8][mr - 1](nc, k, a, lda, w, c, ldc, vlo, vhi);
+    gemm_micros[fused != 0][nc > 8][mr - 1](nc, k, a, lda, w, c, ldc, vlo,
+                                            vhi);
 }
 
 /* One work item: rows [m0, m0+mt) x columns [n0, n0+nt), n0 a multiple of
@@ -249,7 +286,7 @@ gemm_task(void *ctx, size_t m0, size_t n0, size_t mt, size_t nt)
             size_t mr = m0 + mt - m < GEMM_MR ? m0 + mt - m : GEMM_MR;
             for (size_t n = gn; n < gend; n += GEMM_NR) {
                 size_t nc = gend - n < GEMM_NR ? gend - n : GEMM_NR;
-                gemm_tile(mr, nc, g->k, g->a + m * g->lda, g->lda,
+                gemm_tile(g->fused, mr, nc, g->k, g->a + m * g->lda, g->lda,
                           g->packed + n / GEMM_NR * pf, g->c + m * g->ldc + n,
                           g->ldc, vlo, vhi);
             }
@@ -278,9 +315,9 @@ void eng_kernel_convgemm_plan(eng_kernel_convgemm *k, int threads)
  * is read masked but stored whole, as zeros past n: dst needs 8 floats of
  * slack, and the callers write their runs in ascending order, so whatever
  * follows is overwritten (a masked store is slow on AMD). */
-__attribute__((target("avx2,fma"))) static void copy_run(float *dst,
-                                                         const float *src,
-                                                         size_t n)
+__attribute__((target("avx2"))) static void copy_run(float *dst,
+                                                     const float *src,
+                                                     size_t n)
 {
     size_t i = 0;
     for (; i + 8 <= n; i += 8)
@@ -293,7 +330,7 @@ __attribute__((target("avx2,fma"))) static void copy_run(float *dst,
 /* Copies the window of the output pixel at (oy, ox) of image `img` into
  * `a`, K floats in (ky, kx, channel) order, zeros where it leaves the
  * image. */
-__attribute__((target("avx2,fma"))) static void
+__attribute__((target("avx2"))) static void
 convgemm_window(const eng_kernel_convgemm *k, const float *img, size_t oy,
                 size_t ox, float *a)
 {
@@ -342,7 +379,8 @@ convgemm_task(void *ctx, size_t m0, size_t n0, size_t mt, size_t nt)
         }
         for (size_t j = n0; j < n0 + nt; j += GEMM_NR) {
             size_t nc = n0 + nt - j < GEMM_NR ? n0 + nt - j : GEMM_NR;
-            gemm_tile(mr, nc, kk, a, kk, k->packed + j / GEMM_NR * pf,
+            gemm_tile(k->fused, mr, nc, kk, a, kk,
+                      k->packed + j / GEMM_NR * pf,
                       k->out + m * k->out_channels + j, k->out_channels, vlo,
                       vhi);
         }
@@ -364,8 +402,29 @@ static size_t deconv_n(const eng_kernel_deconv *k)
     return (size_t)k->kh * k->kw * k->out_channels;
 }
 
+/* XNNPACK's deconvolution runs its 4x2c4 SSE GEMM when there are fewer
+ * output channels than its AVX GEMM's 16 columns (found by comparing bits:
+ * test_ops): each output then sums in four lanes, lane t taking input
+ * channels t, t+4, t+8, ... in order, lane 0 starting from the bias, and
+ * ends as (lane 0 + lane 2) + (lane 1 + lane 3). EXACT numerics follow
+ * that; otherwise the GEMM above runs (XNNPACK's order at 16+ channels). */
+static int deconv_c4(const eng_kernel_deconv *k)
+{
+    return !k->fused && k->out_channels < GEMM_NR;
+}
+
+/* c4 weights: per pair of GEMM columns, a vector of the two biases (lane 0
+ * of each half, zeros elsewhere), then per block of four input channels
+ * the two columns' four weights, zero-padded past in_channels. */
+static size_t c4_pair_floats(const eng_kernel_deconv *k)
+{
+    return 8 * (1 + div_up(k->in_channels, 4));
+}
+
 size_t eng_kernel_deconv_packed_floats(const eng_kernel_deconv *k)
 {
+    if (deconv_c4(k))
+        return div_up(deconv_n(k), 2) * c4_pair_floats(k);
     return eng_kernel_gemm_packed_floats(deconv_n(k), k->in_channels);
 }
 
@@ -379,8 +438,16 @@ void eng_kernel_deconv_pack(const eng_kernel_deconv *k, const float *w,
     for (size_t j = 0; j < n; j++) {
         size_t co = j % co_n, tap = j / co_n;
         const float *src = w + (co * (size_t)k->kh * k->kw + tap) * cin;
+        float b = bias ? bias[co] : 0.0f;
+        if (deconv_c4(k)) {
+            float *p = packed + j / 2 * c4_pair_floats(k) + j % 2 * 4;
+            p[0] = b;
+            for (size_t i = 0; i < cin; i++)
+                p[8 * (1 + i / 4) + i % 4] = src[i];
+            continue;
+        }
         float *p = packed + j / GEMM_NR * panel_floats(cin) + j % GEMM_NR;
-        p[0] = bias ? bias[co] : 0.0f;
+        p[0] = b;
         for (size_t i = 0; i < cin; i++)
             p[(i + 1) * GEMM_NR] = src[i];
     }
@@ -411,7 +478,8 @@ deconv_task(void *ctx, size_t m0, size_t mt)
     for (size_t m = m0; m < m0 + mt; m += GEMM_MR) {
         size_t mr = m0 + mt - m < GEMM_MR ? m0 + mt - m : GEMM_MR;
         for (size_t j = 0; j < n; j += GEMM_NR)
-            gemm_tile(mr, n - j < GEMM_NR ? n - j : GEMM_NR, k->in_channels,
+            gemm_tile(k->fused, mr, n - j < GEMM_NR ? n - j : GEMM_NR,
+                      k->in_channels,
                       k->in + m * k->in_channels, k->in_channels,
                       k->packed + j / GEMM_NR * pf, c + j, n, vlo, vhi);
         for (size_t r = 0; r < mr; r++) {
@@ -430,15 +498,96 @@ deconv_task(void *ctx, size_t m0, size_t mt)
     }
 }
 
+/* Input pixels [m0, m0+mt) in XNNPACK's c4 order (see deconv_c4): two
+ * GEMM columns per vector, four lanes each, two vectors per pass over the
+ * input pixel (four columns; the second vector repeats the first when
+ * there are only two, and is not stored). */
+__attribute__((target("avx2"))) static void deconv_c4_task(void *ctx,
+                                                          size_t m0,
+                                                          size_t mt)
+{
+    static const int lane[4] = {0, 4, 2, 6}; /* column j + h's result */
+    const eng_kernel_deconv *k = ctx;
+    size_t n = deconv_n(k), cin = k->in_channels, co_n = k->out_channels;
+    size_t out_w = k->in_w * (size_t)k->kw, pf = c4_pair_floats(k);
+    __m256 vlo = _mm256_set1_ps(k->lo), vhi = _mm256_set1_ps(k->hi);
+    /* The last block's channels past in_channels read as zeros, as
+     * XNNPACK zeroes them: 0 * 0 adds +0. */
+    const __m128i tail = _mm256_castsi256_si128(
+        tail_mask(cin % 4 ? cin % 4 : 4));
+    /* Column j's place in the pixel's output block. */
+    size_t off[ENG_KERNEL_DECONV_MAX_N];
+    for (size_t j = 0; j < n; j++) {
+        size_t tap = j / co_n;
+        off[j] = (tap / (size_t)k->kw * out_w + tap % (size_t)k->kw) * co_n +
+                 j % co_n;
+    }
+    size_t ix = m0 % k->in_w, row = m0 / k->in_w;
+    for (size_t m = m0; m < m0 + mt; m++) {
+        const float *x = k->in + m * cin;
+        float *dst = k->out + (row * (size_t)k->kh * out_w +
+                               ix * (size_t)k->kw) * co_n;
+        for (size_t j = 0; j < n; j += 4) {
+            const float *pa = k->packed + j / 2 * pf;
+            const float *pb = j + 2 < n ? pa + pf : pa;
+            __m256 a = _mm256_load_ps(pa), b = _mm256_load_ps(pb);
+            for (size_t i = 0; i < cin; i += 4) {
+                __m128 xq = i + 4 <= cin ? _mm_loadu_ps(x + i)
+                                         : _mm_maskload_ps(x + i, tail);
+                __m256 xv = _mm256_set_m128(xq, xq);
+                pa += 8;
+                pb += 8;
+                a = mul_add(xv, _mm256_load_ps(pa), a);
+                b = mul_add(xv, _mm256_load_ps(pb), b);
+            }
+            /* (l0 + l2) + (l1 + l3) of each half of a and b. */
+            __m256 s2 = _mm256_add_ps(_mm256_shuffle_ps(a, b, 0x44),
+                                      _mm256_shuffle_ps(a, b, 0xee));
+            __m256 t = _mm256_add_ps(s2, _mm256_permute_ps(s2, 0xb1));
+            t = _mm256_min_ps(_mm256_max_ps(t, vlo), vhi);
+            float v[8];
+            _mm256_storeu_ps(v, t);
+            for (size_t h = 0; h < 4 && j + h < n; h++)
+                dst[off[j + h]] = v[lane[h]];
+        }
+        if (++ix == k->in_w) {
+            ix = 0;
+            row++;
+        }
+    }
+}
+
 void eng_kernel_deconv_run(const eng_kernel_deconv *k, pthreadpool_t pool)
 {
-    pthreadpool_parallelize_1d_tile_1d(pool, deconv_task, (void *)k,
-                                       k->batch * k->in_h * k->in_w,
-                                       k->tile_m,
-                                       PTHREADPOOL_FLAG_DISABLE_DENORMALS);
+    pthreadpool_parallelize_1d_tile_1d(
+        pool, deconv_c4(k) ? deconv_c4_task : deconv_task, (void *)k,
+        k->batch * k->in_h * k->in_w, k->tile_m,
+        PTHREADPOOL_FLAG_DISABLE_DENORMALS);
 }
 
 /* ---- convolution to one output channel ----------------------------------- */
+
+/* An input row is kept transposed: for channel c and phase f (a padded
+ * column modulo the stride), the padded columns f, f + s, f + 2s, ... are
+ * one contiguous run, so tap kx of eight adjacent output pixels is one
+ * load from run (c, kx % s) at ox + kx / s. Runs are long enough for the
+ * output row rounded up to 8 pixels, and zero outside the image, as
+ * XNNPACK's indirection points padded taps at a zero buffer. */
+static size_t conv1_run_floats(const eng_kernel_conv1 *k)
+{
+    return div_up(k->out_w, 8) * 8 + (size_t)(k->kw - 1) / k->stride_w;
+}
+
+static size_t conv1_row_floats(const eng_kernel_conv1 *k)
+{
+    return k->channels * (size_t)k->stride_w * conv1_run_floats(k);
+}
+
+int eng_kernel_conv1_fits(const eng_kernel_conv1 *k)
+{
+    return k->out_w >= 8 && k->kh <= ENG_KERNEL_CONV1_MAX_KH &&
+           (size_t)k->kh * conv1_row_floats(k) <= ENG_KERNEL_CONV1_MAX_FLOATS;
+}
 
 void eng_kernel_conv1_plan(eng_kernel_conv1 *k, int threads)
 {
@@ -448,102 +597,108 @@ void eng_kernel_conv1_plan(eng_kernel_conv1 *k, int threads)
                                      k->kw * k->channels);
 }
 
-/* acc += x[0..n) * w[0..n), 8 lanes at a time, the tail masked. */
-__attribute__((target("avx2,fma"))) static __m256
-dot_acc(const float *x, const float *w, size_t n, __m256 acc)
+/* Transposes input row iy of image `img` (zeros for a row outside it) into
+ * `buf` as described above. */
+static void conv1_fill(const eng_kernel_conv1 *k, const float *img, long iy,
+                       float *buf)
 {
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        acc = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(w + i),
-                              acc);
-    if (i < n) {
-        __m256i m = tail_mask(n - i);
-        acc = _mm256_fmadd_ps(_mm256_maskload_ps(x + i, m),
-                              _mm256_maskload_ps(w + i, m), acc);
+    size_t s = (size_t)k->stride_w, run = conv1_run_floats(k);
+    size_t ch = k->channels;
+    memset(buf, 0, conv1_row_floats(k) * sizeof(float));
+    if (iy < 0 || iy >= (long)k->in_h)
+        return;
+    const float *src = img + (size_t)iy * k->in_w * ch;
+    for (size_t x = 0; x < k->in_w; x++, src += ch) {
+        size_t xp = x + (size_t)k->pad_left, j = xp / s;
+        if (j >= run)
+            break;
+        float *dst = buf + xp % s * run + j;
+        for (size_t c = 0; c < ch; c++)
+            dst[c * s * run] = src[c];
     }
-    return acc;
 }
 
-__attribute__((target("avx2,fma"))) static float hsum(__m256 v)
+/* V vectors of 8 adjacent output pixels from ox: bias, then every tap and
+ * channel in the filter's (ky, kx, c) order, which is XNNPACK's IGEMM
+ * order (taps row by row, the channels of a tap inside); V independent
+ * chains hide the add latency. `rows` are the kh transposed input rows of
+ * the window. The last vector stores its first `last` pixels. */
+__attribute__((target("avx2"), always_inline)) static inline void
+conv1_block(const eng_kernel_conv1 *k, const float *const *rows, size_t ox,
+            const int V, size_t last, float *out)
 {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v),
-                          _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
-}
-
-/* One output pixel whose window starts at (iy0, ix0) of image `img`: in
- * NHWC the window's valid columns of one row are one contiguous run. */
-__attribute__((target("avx2,fma"))) static float
-conv1_pixel(const eng_kernel_conv1 *k, const float *img, long iy0, long ix0)
-{
-    long w = (long)k->in_w, c = (long)k->channels;
-    long x_lo = ix0 < 0 ? -ix0 : 0;
-    long x_hi = ix0 + k->kw > w ? w - ix0 : k->kw;
-    __m256 acc = _mm256_setzero_ps();
-    for (long ky = 0; ky < k->kh && x_lo < x_hi; ky++) {
-        long iy = iy0 + ky;
-        if (iy < 0 || iy >= (long)k->in_h)
-            continue;
-        acc = dot_acc(img + (iy * w + ix0 + x_lo) * c,
-                      k->w + (ky * k->kw + x_lo) * c,
-                      (size_t)((x_hi - x_lo) * c), acc);
+    size_t s = (size_t)k->stride_w, run = conv1_run_floats(k);
+    size_t ch = k->channels;
+    __m256 acc[8];
+#pragma GCC unroll 8
+    for (int v = 0; v < V; v++)
+        acc[v] = _mm256_set1_ps(k->bias);
+    const float *w = k->w;
+    for (int ky = 0; ky < k->kh; ky++) {
+        for (int kx = 0; kx < k->kw; kx++) {
+            const float *x = rows[ky] + (size_t)kx % s * run + ox +
+                             (size_t)kx / s;
+            for (size_t c = 0; c < ch; c++, x += s * run) {
+                __m256 wv = _mm256_broadcast_ss(w++);
+#pragma GCC unroll 8
+                for (int v = 0; v < V; v++)
+                    acc[v] = mul_add(_mm256_loadu_ps(x + 8 * v), wv, acc[v]);
+            }
+        }
     }
-    return hsum(acc) + k->bias;
-}
-
-/* Two horizontally adjacent pixels whose windows are fully inside the row:
- * two independent FMA chains hide each other's latency. */
-__attribute__((target("avx2,fma"))) static void
-conv1_pair(const eng_kernel_conv1 *k, const float *img, long iy0, long ix0,
-           float v[2])
-{
-    size_t run = (size_t)k->kw * k->channels;
-    size_t step = (size_t)k->stride_w * k->channels;
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-    for (long ky = 0; ky < k->kh; ky++) {
-        long iy = iy0 + ky;
-        if (iy < 0 || iy >= (long)k->in_h)
-            continue;
-        const float *x = img + ((size_t)iy * k->in_w + (size_t)ix0) *
-                                   k->channels;
-        const float *w = k->w + (size_t)ky * run;
-        a0 = dot_acc(x, w, run, a0);
-        a1 = dot_acc(x + step, w, run, a1);
+    __m256 lo = _mm256_set1_ps(k->lo), hi = _mm256_set1_ps(k->hi);
+#pragma GCC unroll 8
+    for (int v = 0; v < V; v++) {
+        __m256 y = _mm256_min_ps(_mm256_max_ps(acc[v], lo), hi);
+        store_first(out + 8 * v, y, v == V - 1 ? last : 8);
     }
-    v[0] = hsum(a0) + k->bias;
-    v[1] = hsum(a1) + k->bias;
 }
 
-static float clampf(float v, float lo, float hi)
+/* Eight vectors (64 pixels) while they fit, then one at a time. */
+__attribute__((target("avx2"))) static void
+conv1_row(const eng_kernel_conv1 *k, const float *const *rows, float *out)
 {
-    return v < lo ? lo : v > hi ? hi : v;
+    size_t ox = 0;
+    for (; ox + 64 <= k->out_w; ox += 64)
+        conv1_block(k, rows, ox, 8, 8, out + ox);
+    for (; ox < k->out_w; ox += 8) {
+        size_t left = k->out_w - ox;
+        conv1_block(k, rows, ox, 1, left < 8 ? left : 8, out + ox);
+    }
 }
 
-__attribute__((target("avx2,fma"))) static void
-conv1_task(void *ctx, size_t row0, size_t rows)
+__attribute__((target("avx2"))) static void conv1_task(void *ctx,
+                                                      size_t row0,
+                                                      size_t rows)
 {
     const eng_kernel_conv1 *k = ctx;
     size_t img_floats = k->in_h * k->in_w * k->channels;
+    size_t row_floats = conv1_row_floats(k);
+    /* A ring of kh transposed rows, slot iy % kh: consecutive output rows
+     * share kh - stride_h of them. `held` is the row each slot holds. */
+    float ring[ENG_KERNEL_CONV1_MAX_FLOATS];
+    long held[ENG_KERNEL_CONV1_MAX_KH];
+    const float *win[ENG_KERNEL_CONV1_MAX_KH];
+    size_t img = SIZE_MAX;
     for (size_t r = row0; r < row0 + rows; r++) {
         size_t n = r / k->out_h, oy = r % k->out_h;
-        const float *img = k->in + n * img_floats;
-        long iy0 = (long)oy * k->stride_h - k->pad_top;
-        float *out = k->out + r * k->out_w;
-        for (size_t ox = 0; ox < k->out_w;) {
-            long ix0 = (long)ox * k->stride_w - k->pad_left;
-            long ix1 = ix0 + k->stride_w;
-            if (ox + 1 < k->out_w && ix0 >= 0 &&
-                ix1 + k->kw <= (long)k->in_w) {
-                float v[2];
-                conv1_pair(k, img, iy0, ix0, v);
-                out[ox++] = clampf(v[0], k->lo, k->hi);
-                out[ox++] = clampf(v[1], k->lo, k->hi);
-            } else {
-                out[ox++] = clampf(conv1_pixel(k, img, iy0, ix0), k->lo,
-                                   k->hi);
-            }
+        if (n != img) { /* a new image: nothing held is valid */
+            img = n;
+            for (int i = 0; i < k->kh; i++)
+                held[i] = LONG_MIN;
         }
+        long iy0 = (long)oy * k->stride_h - k->pad_top;
+        for (int ky = 0; ky < k->kh; ky++) {
+            long iy = iy0 + ky;
+            int slot = (int)(((iy % k->kh) + k->kh) % k->kh);
+            float *buf = ring + (size_t)slot * row_floats;
+            if (held[slot] != iy) {
+                conv1_fill(k, k->in + n * img_floats, iy, buf);
+                held[slot] = iy;
+            }
+            win[ky] = buf;
+        }
+        conv1_row(k, win, k->out + r * k->out_w);
     }
 }
 
@@ -556,101 +711,169 @@ void eng_kernel_conv1_run(const eng_kernel_conv1 *k, pthreadpool_t pool)
 
 /* ---- depthwise convolution ---------------------------------------------- */
 
-int eng_kernel_dwconv_wins(int kh, int kw, size_t channels)
+int eng_kernel_dwconv_fits(int kh)
 {
-    return !(kh <= 3 && kw <= 3 && channels >= 128);
+    return kh <= ENG_KERNEL_DWCONV_MAX_KH;
 }
 
+size_t eng_kernel_dwconv_zero_floats(const eng_kernel_dwconv *k)
+{
+    return k->in_w * k->channels;
+}
+
+/* Padded taps. XNNPACK adds 0 * w for every tap outside the image. With
+ * w finite that is a zero, and adding a zero to a sum changes at most the
+ * sign of a zero sum, and only to +0.0 (-0.0 + +0.0): x + 0 is x
+ * otherwise, so once a nonzero term comes the sums agree again. Hence the
+ * sum without the padded terms has XNNPACK's bits unless it ends as -0.0,
+ * and the kernel, when all weights are finite (0 * inf is NaN), skips
+ * padded taps and redoes with every tap, zeros included, a tile or pixel
+ * whose sum is -0.0 in any lane. */
 void eng_kernel_dwconv_plan(eng_kernel_dwconv *k, int threads)
 {
     size_t rows = k->batch * k->out_h;
     k->tile_rows = rows_per_item(rows, threads,
                                  2.0 * (double)(rows * k->out_w) * k->kh *
                                      k->kw * k->channels);
+    size_t n = (size_t)k->kh * k->kw * k->channels;
+    k->skip_pad = 1;
+    for (size_t i = 0; i < n; i++)
+        k->skip_pad &= isfinite(k->w[i]);
 }
 
-/* One output row's view: the image, its first input row and the rows of
- * the window inside the image. */
+/* One output row's windows: per ky, the input row (its pixel 0), or the
+ * zero row where the window leaves the image; the window rows inside the
+ * image are [ky_lo, ky_hi). */
 typedef struct dw_row {
-    const float *img;
-    long iy0;
+    const float *row[ENG_KERNEL_DWCONV_MAX_KH];
     int ky_lo, ky_hi;
 } dw_row;
 
-__attribute__((target("avx2,fma"))) static __m256
-load8(const float *p, int masked, __m256i mask)
+__attribute__((target("avx2"))) static __m256 load8(const float *p,
+                                                    int masked, __m256i mask)
 {
     return masked ? _mm256_maskload_ps(p, mask) : _mm256_loadu_ps(p);
 }
 
-/* Channels [c, c+8) of the output pixel at input column ix0 whose window
- * has columns [kx_lo, kx_hi) inside the image: borders, channel tails and
- * leftover pixels. */
-__attribute__((target("avx2,fma"))) static __m256
-dw_pixel(const eng_kernel_dwconv *k, const dw_row *r, long ix0, int kx_lo,
-         int kx_hi, size_t c, int masked, __m256i mask)
+/* 1 when a lane of v is -0.0 (see the padded taps above). */
+__attribute__((target("avx2"))) static int any_neg_zero(__m256 v)
+{
+    __m256i z = _mm256_castps_si256(_mm256_set1_ps(-0.0f));
+    return _mm256_movemask_epi8(
+               _mm256_cmpeq_epi32(_mm256_castps_si256(v), z)) != 0;
+}
+
+/* The columns [kx_lo, kx_hi) of the window at input column ix0 inside the
+ * image. */
+static void dw_cols(const eng_kernel_dwconv *k, long ix0, int *kx_lo,
+                    int *kx_hi)
+{
+    *kx_lo = ix0 < 0 ? (int)-ix0 : 0;
+    *kx_hi = k->kw;
+    if (ix0 + k->kw > (long)k->in_w)
+        *kx_hi = (int)((long)k->in_w - ix0);
+}
+
+/* NB blocks of 8 channels from c (masked: the one block's first lanes) of
+ * the output pixel whose window starts at input column ix0: borders,
+ * channel tails and leftover pixels. Bias, then the taps inside the image
+ * column by column (kx), each column top to bottom (ky), as XNNPACK's
+ * depthwise indirection and weight packing walk the window; NB chains.
+ * NB is a constant in the callers. */
+__attribute__((target("avx2"), always_inline)) static inline void
+dw_pixel(const eng_kernel_dwconv *k, const dw_row *r, long ix0, size_t c,
+         const int NB, int masked, __m256i mask, __m256 *acc)
+{
+    size_t ch = k->channels, in_row = k->in_w * ch;
+    size_t wstep = (size_t)k->kw * ch;
+    int kx_lo, kx_hi;
+    dw_cols(k, ix0, &kx_lo, &kx_hi);
+    for (int b = 0; b < NB; b++)
+        acc[b] = load8(k->bias + c + 8 * (size_t)b, masked, mask);
+    if (r->ky_lo >= r->ky_hi)
+        return;
+    for (int kx = kx_lo; kx < kx_hi; kx++) {
+        const float *x = r->row[r->ky_lo] + (size_t)(ix0 + kx) * ch + c;
+        const float *w = k->w + (size_t)(r->ky_lo * k->kw + kx) * ch + c;
+        for (int ky = r->ky_lo; ky < r->ky_hi; ky++, x += in_row, w += wstep)
+            for (int b = 0; b < NB; b++)
+                acc[b] = mul_add(load8(x + 8 * b, masked, mask),
+                                 load8(w + 8 * b, masked, mask), acc[b]);
+    }
+}
+
+/* Like dw_pixel for one block, with every tap: zeros outside the image.
+ * For sums the skipped taps would have changed (see above). */
+__attribute__((target("avx2"))) static __m256
+dw_pixel_all(const eng_kernel_dwconv *k, const dw_row *r, long ix0, size_t c,
+             int masked, __m256i mask)
 {
     size_t ch = k->channels;
     __m256 acc = load8(k->bias + c, masked, mask);
-    for (int ky = r->ky_lo; ky < r->ky_hi; ky++) {
-        const float *x = r->img +
-                         ((size_t)(r->iy0 + ky) * k->in_w + (size_t)ix0) * ch +
-                         c;
-        const float *w = k->w + (size_t)ky * k->kw * ch + c;
-        for (int kx = kx_lo; kx < kx_hi; kx++)
-            acc = _mm256_fmadd_ps(load8(x + (size_t)kx * ch, masked, mask),
-                                  load8(w + (size_t)kx * ch, masked, mask),
-                                  acc);
+    for (int kx = 0; kx < k->kw; kx++) {
+        long ix = ix0 + kx;
+        int inside = ix >= 0 && ix < (long)k->in_w;
+        for (int ky = 0; ky < k->kh; ky++) {
+            const float *x = inside ? r->row[ky] + (size_t)ix * ch : k->zero;
+            const float *w = k->w + (size_t)(ky * k->kw + kx) * ch;
+            acc = mul_add(load8(x + c, masked, mask),
+                          load8(w + c, masked, mask), acc);
+        }
     }
     return acc;
 }
 
-/* Like dw_pixel for four full blocks [c, c+32): four FMA chains instead of
- * one, for the pixels of narrow maps (7x7, 14x14) that groups miss. */
-__attribute__((target("avx2,fma"))) static void
-dw_pixel4(const eng_kernel_dwconv *k, const dw_row *r, long ix0, int kx_lo,
-          int kx_hi, size_t c, __m256 acc[4])
+/* Four blocks (32 channels) and one block of the checked path. */
+__attribute__((target("avx2"))) static void
+dw_pixel4(const eng_kernel_dwconv *k, const dw_row *r, long ix0, size_t c,
+          __m256 acc[4])
 {
-    size_t ch = k->channels;
-    for (int b = 0; b < 4; b++)
-        acc[b] = _mm256_loadu_ps(k->bias + c + 8 * b);
-    for (int ky = r->ky_lo; ky < r->ky_hi; ky++) {
-        const float *x = r->img +
-                         ((size_t)(r->iy0 + ky) * k->in_w + (size_t)ix0) * ch +
-                         c;
-        const float *w = k->w + (size_t)ky * k->kw * ch + c;
-        for (int kx = kx_lo; kx < kx_hi; kx++) {
-            const float *xk = x + (size_t)kx * ch, *wk = w + (size_t)kx * ch;
-            for (int b = 0; b < 4; b++)
-                acc[b] = _mm256_fmadd_ps(_mm256_loadu_ps(xk + 8 * b),
-                                         _mm256_loadu_ps(wk + 8 * b), acc[b]);
-        }
-    }
+    dw_pixel(k, r, ix0, c, 4, 0, _mm256_setzero_si256(), acc);
 }
 
-/* Output pixel ox of a row, channels [c, channels), the checked path. */
-__attribute__((target("avx2,fma"))) static void
+__attribute__((target("avx2"))) static __m256
+dw_pixel1(const eng_kernel_dwconv *k, const dw_row *r, long ix0, size_t c,
+          int masked, __m256i mask)
+{
+    __m256 acc;
+    dw_pixel(k, r, ix0, c, 1, masked, mask, &acc);
+    return acc;
+}
+
+/* Output pixel ox of a row, channels [c, channels), the checked path:
+ * padded taps skipped (k->skip_pad), the sums redone with them where that
+ * gave -0.0. */
+__attribute__((target("avx2"))) static void
 dw_pixel_from(const eng_kernel_dwconv *k, const dw_row *r, long ox, size_t c,
               float *out)
 {
     size_t ch = k->channels;
     long ix0 = ox * k->stride_w - k->pad_left;
-    int kx_lo = ix0 < 0 ? (int)-ix0 : 0;
-    int kx_hi = ix0 + k->kw > (long)k->in_w ? (int)((long)k->in_w - ix0)
-                                             : k->kw;
+    int kx_lo, kx_hi;
+    dw_cols(k, ix0, &kx_lo, &kx_hi);
+    int padded = kx_lo > 0 || kx_hi < k->kw || r->ky_lo > 0 ||
+                 r->ky_hi < k->kh;
+    int fast = !padded || k->skip_pad;
     __m256 lo = _mm256_set1_ps(k->lo), hi = _mm256_set1_ps(k->hi);
+    __m256i all = _mm256_set1_epi32(-1);
     float *o = out + (size_t)ox * ch;
-    for (; c + 32 <= ch; c += 32) {
+    for (; fast && c + 32 <= ch; c += 32) {
         __m256 acc[4];
-        dw_pixel4(k, r, ix0, kx_lo, kx_hi, c, acc);
-        for (int b = 0; b < 4; b++)
+        dw_pixel4(k, r, ix0, c, acc);
+        for (int b = 0; b < 4; b++) {
+            if (padded && any_neg_zero(acc[b]))
+                acc[b] = dw_pixel_all(k, r, ix0, c + 8 * (size_t)b, 0, all);
             _mm256_storeu_ps(o + c + 8 * b,
                              _mm256_min_ps(_mm256_max_ps(acc[b], lo), hi));
+        }
     }
     for (; c < ch; c += 8) {
         size_t nc = ch - c < 8 ? ch - c : 8;
         __m256i mask = tail_mask(nc);
-        __m256 v = dw_pixel(k, r, ix0, kx_lo, kx_hi, c, nc < 8, mask);
+        __m256 v = fast ? dw_pixel1(k, r, ix0, c, nc < 8, mask)
+                        : dw_pixel_all(k, r, ix0, c, nc < 8, mask);
+        if (fast && padded && any_neg_zero(v))
+            v = dw_pixel_all(k, r, ix0, c, nc < 8, mask);
         v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
         if (nc < 8)
             _mm256_maskstore_ps(o + c, mask, v);
@@ -659,75 +882,124 @@ dw_pixel_from(const eng_kernel_dwconv *k, const dw_row *r, long ox, size_t c,
     }
 }
 
-/* G output pixels x B blocks of 8 channels from c: G*B (8) independent FMA
- * chains to cover the FMA latency, each weight vector loaded once for the G
- * pixels. The windows lie inside the row horizontally, the first at input
- * column ix0. KW, G and B are constants in the callers, so the loops
- * unroll and the accumulators stay in registers. */
-__attribute__((target("avx2,fma"), always_inline)) static inline void
+/* G output pixels x B blocks of 8 channels from c: G*B (8) independent
+ * chains to cover the add latency, each weight vector loaded once for the
+ * G pixels. The windows lie inside the row horizontally, the first at
+ * input column ix0; their rows inside the image are summed, in dw_pixel's
+ * order, padded rows skipped (the caller checks k->skip_pad). G and B are
+ * constants in the callers, so the loops unroll and the accumulators stay
+ * in registers. Returns 1, storing nothing, when rows were skipped and a
+ * sum is -0.0: the caller redoes the pixels with every tap. */
+__attribute__((target("avx2"), always_inline)) static inline int
 dw_tile(const eng_kernel_dwconv *k, const dw_row *r, long ix0, size_t c,
-        const int KW, const int G, const int B, float *out)
+        const int G, const int B, float *out)
 {
     size_t ch = k->channels, step = (size_t)k->stride_w * ch;
+    size_t in_row = k->in_w * ch, wstep = (size_t)k->kw * ch;
+    int rows = r->ky_hi - r->ky_lo;
+    const float *xc = r->row[r->ky_lo] + (size_t)ix0 * ch + c;
+    const float *wc = k->w + (size_t)r->ky_lo * wstep + c;
     __m256 acc[8];
 #pragma GCC unroll 8
     for (int i = 0; i < G * B; i++)
         acc[i] = _mm256_loadu_ps(k->bias + c + 8 * (i % B));
-    for (int ky = r->ky_lo; ky < r->ky_hi; ky++) {
-        const float *x = r->img +
-                         ((size_t)(r->iy0 + ky) * k->in_w + (size_t)ix0) * ch +
-                         c;
-        const float *w = k->w + (size_t)ky * KW * ch + c;
-        /* Not unrolled: with x bumped per tap, the only loop invariants
-         * are the G pixel offsets, and no address spills to the stack. */
+    /* Neither loop unrolled: two pointers bumped per tap are all the
+     * state, and no address spills to the stack. */
 #pragma GCC unroll 1
-        for (int kx = 0; kx < KW; kx++, x += ch, w += ch) {
+    for (int kx = 0; kx < k->kw; kx++, xc += ch, wc += ch) {
+        const float *x = xc, *w = wc;
+#pragma GCC unroll 1
+        for (int i = 0; i < rows; i++, x += in_row, w += wstep) {
             __m256 w0 = _mm256_loadu_ps(w);
             __m256 w1 = B > 1 ? _mm256_loadu_ps(w + 8) : w0;
 #pragma GCC unroll 8
             for (int g = 0; g < G; g++) {
-                acc[g * B] = _mm256_fmadd_ps(_mm256_loadu_ps(x + g * step),
-                                             w0, acc[g * B]);
+                acc[g * B] = mul_add(_mm256_loadu_ps(x + g * step), w0,
+                                     acc[g * B]);
                 if (B > 1)
-                    acc[g * B + 1] = _mm256_fmadd_ps(
+                    acc[g * B + 1] = mul_add(
                         _mm256_loadu_ps(x + g * step + 8), w1,
                         acc[g * B + 1]);
             }
         }
+    }
+    if (rows < k->kh) {
+        int neg_zero = 0;
+#pragma GCC unroll 8
+        for (int i = 0; i < G * B; i++)
+            neg_zero |= any_neg_zero(acc[i]);
+        if (neg_zero)
+            return 1;
     }
     __m256 lo = _mm256_set1_ps(k->lo), hi = _mm256_set1_ps(k->hi);
 #pragma GCC unroll 8
     for (int i = 0; i < G * B; i++)
         _mm256_storeu_ps(out + (size_t)(i / B) * ch + c + 8 * (i % B),
                          _mm256_min_ps(_mm256_max_ps(acc[i], lo), hi));
+    return 0;
 }
 
-/* The tile shapes, per kernel width: 4 pixels x 16 channels while 16 are
- * left, then 4 x 8; 8 x 8 when the tensor has fewer than 16 channels. */
-#define DW_TILES(KW)                                                        \
-    __attribute__((target("avx2,fma"))) static void dw_group_k##KW(         \
-        const eng_kernel_dwconv *k, const dw_row *r, long ix0, float *out)  \
-    {                                                                       \
-        size_t ch = k->channels, c = 0;                                     \
-        if (ch < 16) {                                                      \
-            dw_tile(k, r, ix0, 0, KW, 8, 1, out);                           \
-            return;                                                         \
-        }                                                                   \
-        for (; c + 16 <= ch; c += 16)                                       \
-            dw_tile(k, r, ix0, c, KW, 4, 2, out);                           \
-        if (c + 8 <= ch)                                                    \
-            dw_tile(k, r, ix0, c, KW, 4, 1, out);                           \
+/* Channels [c, c + 8 * blocks) of the G pixels from input column ix0
+ * with every tap, zeros included: a tile whose skipped rows mattered. */
+__attribute__((target("avx2"))) static void
+dw_redo(const eng_kernel_dwconv *k, const dw_row *r, long ix0, size_t c,
+        int G, int blocks, float *out)
+{
+    size_t ch = k->channels;
+    __m256 lo = _mm256_set1_ps(k->lo), hi = _mm256_set1_ps(k->hi);
+    __m256i all = _mm256_set1_epi32(-1);
+    for (int g = 0; g < G; g++) {
+        long ix = ix0 + (long)g * k->stride_w;
+        for (int b = 0; b < blocks; b++) {
+            size_t cb = c + 8 * (size_t)b;
+            __m256 v = dw_pixel_all(k, r, ix, cb, 0, all);
+            _mm256_storeu_ps(out + (size_t)g * ch + cb,
+                             _mm256_min_ps(_mm256_max_ps(v, lo), hi));
+        }
     }
-DW_TILES(3)
-DW_TILES(5)
-#undef DW_TILES
+}
+
+/* One tile shape, redone with every tap when its sums need it. Not
+ * inlined: inside the row loop its pointers and offsets spilled to the
+ * stack (1.4x slower). */
+#define DW_TILE(G, B)                                                       \
+    __attribute__((target("avx2"), noinline)) static void                   \
+        dw_tile_##G##x##B(                                                  \
+        const eng_kernel_dwconv *k, const dw_row *r, long ix0, size_t c,    \
+        float *out)                                                         \
+    {                                                                       \
+        if (dw_tile(k, r, ix0, c, G, B, out))                               \
+            dw_redo(k, r, ix0, c, G, B, out);                               \
+    }
+DW_TILE(8, 1)
+DW_TILE(4, 2)
+DW_TILE(4, 1)
+#undef DW_TILE
+
+/* A group of pixels from input column ix0: 4 pixels x 16 channels while
+ * 16 are left, then 4 x 8; 8 x 8 when the tensor has fewer than 16
+ * channels. */
+__attribute__((target("avx2"))) static void
+dw_group(const eng_kernel_dwconv *k, const dw_row *r, long ix0, float *out)
+{
+    size_t ch = k->channels, c = 0;
+    if (ch < 16) {
+        dw_tile_8x1(k, r, ix0, 0, out);
+        return;
+    }
+    for (; c + 16 <= ch; c += 16)
+        dw_tile_4x2(k, r, ix0, c, out);
+    if (c + 8 <= ch)
+        dw_tile_4x1(k, r, ix0, c, out);
+}
 
 /* One output row: pixel groups outermost, channel blocks inside, so that a
  * group reads its input rows as contiguous runs and all the weights stay
  * in L1 (channel-outer order measured 2x slower at 144+ channels). Groups
- * need their windows inside the row and at least 8 channels; the rest, and
- * the channel tail, take the checked path. */
-__attribute__((target("avx2,fma"))) static void
+ * need their windows inside the row horizontally, some window row inside
+ * the image (all of them unless padded taps may be skipped) and at least
+ * 8 channels; the rest, and the channel tail, take the checked path. */
+__attribute__((target("avx2"))) static void
 dw_row_all(const eng_kernel_dwconv *k, const dw_row *r, float *out)
 {
     size_t ch = k->channels, full = ch / 8 * 8;
@@ -736,38 +1008,44 @@ dw_row_all(const eng_kernel_dwconv *k, const dw_row *r, float *out)
     /* Interior: ox*sw - pad_left >= 0 and ox*sw - pad_left + kw <= in_w. */
     long ox_lo = ((long)k->pad_left + sw - 1) / sw;
     long ox_hi = room < 0 ? 0 : room / sw + 1;
-    void (*group)(const eng_kernel_dwconv *, const dw_row *, long,
-                  float *) = NULL;
-    if (k->kw == 3 && full)
-        group = dw_group_k3;
-    else if (k->kw == 5 && full)
-        group = dw_group_k5;
+    int tiled = full && r->ky_lo < r->ky_hi &&
+                (k->skip_pad || (r->ky_lo == 0 && r->ky_hi == k->kh));
     for (long ox = 0; ox < (long)k->out_w;) {
-        if (!group || ox < ox_lo || ox + group_px > ox_hi) {
+        if (!tiled || ox < ox_lo || ox + group_px > ox_hi) {
             dw_pixel_from(k, r, ox++, 0, out);
             continue;
         }
-        group(k, r, ox * sw - k->pad_left, out + (size_t)ox * ch);
+        dw_group(k, r, ox * sw - k->pad_left, out + (size_t)ox * ch);
         for (long g = 0; g < group_px && full < ch; g++)
             dw_pixel_from(k, r, ox + g, full, out);
         ox += group_px;
     }
 }
 
-__attribute__((target("avx2,fma"))) static void
-dw_task(void *ctx, size_t row0, size_t rows)
+/* Fills r for output row oy of image `img`. */
+static void dw_row_init(const eng_kernel_dwconv *k, const float *img,
+                        size_t oy, dw_row *r)
+{
+    long iy0 = (long)oy * k->stride_h - k->pad_top;
+    r->ky_lo = iy0 < 0 ? (int)-iy0 : 0;
+    r->ky_hi = k->kh;
+    if (iy0 + k->kh > (long)k->in_h)
+        r->ky_hi = (int)((long)k->in_h - iy0);
+    for (int ky = 0; ky < k->kh; ky++)
+        r->row[ky] = ky < r->ky_lo || ky >= r->ky_hi
+                         ? k->zero
+                         : img + (size_t)(iy0 + ky) * k->in_w * k->channels;
+}
+
+__attribute__((target("avx2"))) static void dw_task(void *ctx, size_t row0,
+                                                   size_t rows)
 {
     const eng_kernel_dwconv *k = ctx;
     size_t img_floats = k->in_h * k->in_w * k->channels;
     size_t out_row = k->out_w * k->channels;
+    dw_row r;
     for (size_t i = row0; i < row0 + rows; i++) {
-        size_t n = i / k->out_h, oy = i % k->out_h;
-        dw_row r = {k->in + n * img_floats,
-                    (long)oy * k->stride_h - k->pad_top, 0, k->kh};
-        if (r.iy0 < 0)
-            r.ky_lo = (int)-r.iy0;
-        if (r.iy0 + k->kh > (long)k->in_h)
-            r.ky_hi = (int)((long)k->in_h - r.iy0);
+        dw_row_init(k, k->in + i / k->out_h * img_floats, i % k->out_h, &r);
         dw_row_all(k, &r, k->out + i * out_row);
     }
 }

@@ -16,8 +16,11 @@
  *
  * Our kernels (kernels.h) replace XNNPACK's where they measured faster on
  * the CPU at hand, unless the runtime asked for XNNPACK only: 1x1, small-
- * window and depthwise convolutions on AVX2 CPUs without AVX-512, and
- * convolutions to one output channel on any AVX2 CPU. CONCATENATION is
+ * window and depthwise convolutions on AVX2 CPUs (in FAST numerics only
+ * without AVX-512, where XNNPACK's FMA kernels are the slower ones), and
+ * convolutions to one output channel and block deconvolutions on any AVX2
+ * CPU. In EXACT numerics they give the replaced operator's bits (see
+ * kernels.h), in FAST the GEMM-based ones use FMA. CONCATENATION is
  * always ours (strided copies: one memcpy per input for the models' axis
  * 1, no operator per input as XNNPACK's copy would need). RESHAPE has no
  * kernel: its output aliases its input.
@@ -90,6 +93,7 @@ struct eng_model {
     /* Which of our kernels replace XNNPACK's here (see kernels.h). */
     int own_conv; /* GEMM, small-window and depthwise convolutions */
     int own_avx2; /* convolutions to one channel, deconvolutions */
+    int fused;    /* GEMM-based kernels use FMA (FAST numerics) */
 
     /* Profile: entries' op/backend/nodes/flops fixed at create. */
     int profiling;
@@ -382,8 +386,9 @@ static eng_status bind_gemm(const bind_ctx *c, node_exec *e, eng_error *err)
     if (!packed)
         return ENG_ENOMEM;
     eng_kernel_gemm_pack(n, k, w->data, in_p(c, 2), packed);
-    *gm = (eng_kernel_gemm){x->count / k, n, k, in_p(c, 0), k, packed,
-                            out_p(c), n, 0, 0, 0, 0};
+    *gm = (eng_kernel_gemm){.m = x->count / k, .n = n, .k = k,
+                            .a = in_p(c, 0), .lda = k, .packed = packed,
+                            .c = out_p(c), .ldc = n, .fused = c->m->fused};
     eng_activation_range(c->n->p.u.conv.act, &gm->lo, &gm->hi);
     eng_kernel_gemm_plan(gm, eng_runtime_threads(c->m->rt));
     e->kind = EXEC_GEMM;
@@ -419,7 +424,7 @@ static eng_status bind_convgemm(const bind_ctx *c, node_exec *e,
         (size_t)x->dims[0], (size_t)x->dims[1], (size_t)x->dims[2],
         (size_t)x->dims[3], (size_t)y->dims[1], (size_t)y->dims[2], n,
         w->dims[1], w->dims[2], p->stride_h, p->stride_w, p->pad.top,
-        p->pad.left, in_p(c, 0), packed, out_p(c), 0, 0, 0, 0};
+        p->pad.left, in_p(c, 0), packed, out_p(c), 0, 0, c->m->fused, 0, 0};
     eng_activation_range(p->act, &kd->lo, &kd->hi);
     eng_kernel_convgemm_plan(kd, eng_runtime_threads(c->m->rt));
     e->kind = EXEC_CONVGEMM;
@@ -434,20 +439,33 @@ static int is_single_channel(const eng_graph *g, const eng_node *n)
            p->dilation_h == 1 && p->dilation_w == 1;
 }
 
-static eng_status bind_conv1(const bind_ctx *c, node_exec *e, eng_error *err)
+/* The description of a one-channel convolution (not yet planned). */
+static eng_kernel_conv1 conv1_desc(const bind_ctx *c)
 {
     const eng_conv_params *p = &c->n->p.u.conv;
     const eng_tensor *x = in_t(c, 0), *w = in_t(c, 1), *y = out_t(c);
-    eng_kernel_conv1 *k = plan_alloc(c, sizeof(*k), err);
-    if (!k)
-        return ENG_ENOMEM;
-    *k = (eng_kernel_conv1){
+    eng_kernel_conv1 k = {
         (size_t)x->dims[0], (size_t)x->dims[1], (size_t)x->dims[2],
         (size_t)x->dims[3], (size_t)y->dims[1], (size_t)y->dims[2],
         w->dims[1], w->dims[2], p->stride_h, p->stride_w, p->pad.top,
         p->pad.left, in_p(c, 0), w->data, in_p(c, 2) ? in_p(c, 2)[0] : 0.0f,
         out_p(c), 0, 0, 0};
-    eng_activation_range(p->act, &k->lo, &k->hi);
+    eng_activation_range(p->act, &k.lo, &k.hi);
+    return k;
+}
+
+static int conv1_fits(const bind_ctx *c)
+{
+    eng_kernel_conv1 k = conv1_desc(c);
+    return eng_kernel_conv1_fits(&k);
+}
+
+static eng_status bind_conv1(const bind_ctx *c, node_exec *e, eng_error *err)
+{
+    eng_kernel_conv1 *k = plan_alloc(c, sizeof(*k), err);
+    if (!k)
+        return ENG_ENOMEM;
+    *k = conv1_desc(c);
     eng_kernel_conv1_plan(k, eng_runtime_threads(c->m->rt));
     e->kind = EXEC_CONV1;
     e->k.conv1 = k;
@@ -458,8 +476,7 @@ static int use_own_dwconv(const eng_graph *g, const eng_node *n)
 {
     const eng_tensor *w = &g->tensors[n->inputs[1]];
     return n->p.u.conv.dilation_h == 1 && n->p.u.conv.dilation_w == 1 &&
-           eng_kernel_dwconv_wins(w->dims[1], w->dims[2],
-                                  (size_t)w->dims[3]);
+           eng_kernel_dwconv_fits(w->dims[1]);
 }
 
 static eng_status bind_dwconv(const bind_ctx *c, node_exec *e,
@@ -478,7 +495,12 @@ static eng_status bind_dwconv(const bind_ctx *c, node_exec *e,
         (size_t)x->dims[0], (size_t)x->dims[1], (size_t)x->dims[2], ch,
         (size_t)y->dims[1], (size_t)y->dims[2], w->dims[1], w->dims[2],
         p->stride_h, p->stride_w, p->pad.top, p->pad.left, in_p(c, 0),
-        w->data, bias, out_p(c), 0, 0, 0};
+        w->data, bias, NULL, out_p(c), 0, 0, 0, 0};
+    /* plan_alloc zeroes: the zero row padded taps read. */
+    k->zero = plan_alloc(c, eng_kernel_dwconv_zero_floats(k) * sizeof(float),
+                         err);
+    if (!k->zero)
+        return ENG_ENOMEM;
     eng_activation_range(p->act, &k->lo, &k->hi);
     eng_kernel_dwconv_plan(k, eng_runtime_threads(c->m->rt));
     e->kind = EXEC_DWCONV;
@@ -536,7 +558,7 @@ static eng_status bind_own_deconv(const bind_ctx *c, node_exec *e,
     *k = (eng_kernel_deconv){
         (size_t)x->dims[0], (size_t)x->dims[1], (size_t)x->dims[2],
         (size_t)x->dims[3], (size_t)w->dims[0], w->dims[1], w->dims[2],
-        in_p(c, 0), NULL, out_p(c), 0, 0, 0};
+        in_p(c, 0), NULL, out_p(c), 0, 0, c->m->fused, 0};
     float *packed = plan_alloc(
         c, eng_kernel_deconv_packed_floats(k) * sizeof(float), err);
     if (!packed)
@@ -900,7 +922,7 @@ static eng_status bind_conv2d(const bind_ctx *c, node_exec *e, eng_error *err)
     const eng_model *m = c->m;
     if (m->own_conv && is_pointwise(m->g, c->n))
         return bind_gemm(c, e, err);
-    if (m->own_avx2 && is_single_channel(m->g, c->n))
+    if (m->own_avx2 && is_single_channel(m->g, c->n) && conv1_fits(c))
         return bind_conv1(c, e, err);
     if (m->own_conv && is_small_window(m->g, c->n))
         return bind_convgemm(c, e, err);
@@ -1008,8 +1030,10 @@ eng_status eng_model_create(eng_runtime *rt, eng_graph *graph, eng_model **out,
     }
     m->rt = rt;
     m->g = graph;
-    m->own_conv = eng_runtime_own_kernels(rt) && eng_kernel_beat_xnnpack();
+    int exact = eng_runtime_numerics(rt) == ENG_NUMERICS_EXACT;
     m->own_avx2 = eng_runtime_own_kernels(rt) && eng_kernel_have_avx2();
+    m->own_conv = m->own_avx2 && (exact || eng_kernel_beat_xnnpack());
+    m->fused = !exact;
     eng_arena_init(&m->plan, 0);
     m->ptr = eng_arena_alloc(&m->plan,
                              (size_t)graph->n_tensors * sizeof(*m->ptr));

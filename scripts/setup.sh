@@ -9,6 +9,7 @@ packages=(
     cmake make gcc pkg-config               # the build
     clang libclang-rt-14-dev                # libFuzzer and sanitizer runtimes
     libxnnpack-dev libpthreadpool-dev       # the engine's kernels and pool
+    libcpuinfo-dev                          # choosing XNNPACK's kernels
     libopenblas-dev                         # the engine's GEMM fallback
     libsdl2-dev libepoxy-dev                # the window and OpenGL
     libavcodec-dev libavformat-dev libswscale-dev libavdevice-dev  # video

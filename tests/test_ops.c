@@ -6,9 +6,17 @@
  * value by value: |ours - ref| <= 1e-5 * mag + 1e-6 (see ref_ops.h). Shapes
  * are odd on purpose (7, 13, 17 pixels; 1, 3, 5, 17, 33 channels) to reach
  * the kernels' remainder paths, and a few are big enough to be split
- * across the 2 threads. Also: the memory planner (reuse, aliasing,
- * soundness through results), unsupported variants, and that a run neither
- * allocates nor moves its buffers.
+ * across the 2 threads; the convolutions of the ten models are here with
+ * their own shapes too.
+ *
+ * The process runs in EXACT numerics (runtime.h), where posescope's
+ * kernels must give the bits of the XNNPACK operator they replace: every
+ * case's outputs with our kernels (1 and 2 threads) are compared bit for
+ * bit with XNNPACK's, which also pins the thread count out of the results.
+ *
+ * Also: the memory planner (reuse, aliasing, soundness through results),
+ * unsupported variants, that a run neither allocates nor moves its
+ * buffers, and that the numerics mode is fixed for the process.
  */
 #include <errno.h>
 #include <math.h>
@@ -174,8 +182,10 @@ static const int *dims_of(tcase *t, int tensor)
 /* ---- running and comparing ---------------------------------------------- */
 
 /* Every case runs on each: our kernels where they beat XNNPACK on this CPU
- * with 1 and 2 threads, then XNNPACK alone. */
+ * with 1 and 2 threads, then XNNPACK alone (the last: the bits to match).
+ * All EXACT, the default. */
 #define N_RUNTIMES 3
+#define XNN_RUNTIME (N_RUNTIMES - 1)
 static const eng_runtime_desc runtime_descs[N_RUNTIMES] = {
     {.threads = 1}, {.threads = 2}, {.threads = 1, .xnnpack_only = 1}};
 static eng_runtime *runtimes[N_RUNTIMES];
@@ -230,10 +240,11 @@ static float **make_inputs(const eng_graph *g, uint64_t *rng, case_opts o)
 }
 
 /* Runs the model twice and compares both runs with the reference; the
- * second run must give the same bits at the same addresses. */
+ * second run must give the same bits at the same addresses. Copies of the
+ * outputs go to keep[i] (the caller frees them). */
 static double check_model(const char *name, int ri, eng_model *m,
                           float **in, const ref_tensors *ref,
-                          const int *outs)
+                          const int *outs, float **keep)
 {
     int threads = runtime_descs[ri].threads;
     const char *kind = runtime_descs[ri].xnnpack_only ? "xnnpack" : "best";
@@ -253,23 +264,56 @@ static double check_model(const char *name, int ri, eng_model *m,
               "%.9g tol %.3g", name, threads, kind, i, at, ours[at],
               ref->val[outs[i]][at], ref_tolerance(ref->mag[outs[i]][at]));
         worst = fmax(worst, r);
-        float *first = malloc(n * sizeof(float));
-        memcpy(first, ours, n * sizeof(float));
-        CHECK(eng_model_run(m, &err) == ENG_OK, "%s: rerun: %s", name,
-              err.msg);
-        CHECK(eng_model_output_data(m, i) == ours &&
-                  !memcmp(first, ours, n * sizeof(float)),
+        keep[i] = malloc(n * sizeof(float));
+        memcpy(keep[i], ours, n * sizeof(float));
+    }
+    CHECK(eng_model_run(m, &err) == ENG_OK, "%s: rerun: %s", name, err.msg);
+    for (int i = 0; i < eng_model_num_outputs(m); i++)
+        CHECK(!memcmp(keep[i], eng_model_output_data(m, i),
+                      eng_model_output(m, i)->count * sizeof(float)),
               "%s (%d thr, %s): output %d moved or changed on a rerun", name,
               threads, kind, i);
-        free(first);
-    }
     return worst;
+}
+
+/* Convolution nodes of m that run on posescope's kernels. */
+static int own_conv_nodes(const eng_model *m)
+{
+    eng_profile p;
+    eng_model_get_profile(m, &p);
+    int n = 0;
+    for (int i = 0; i < p.n_entries; i++) {
+        eng_op op = p.entries[i].op;
+        if (!strcmp(p.entries[i].backend, "posescope") &&
+            (op == ENG_OP_CONV2D || op == ENG_OP_DEPTHWISE_CONV2D ||
+             op == ENG_OP_TRANSPOSE_CONV2D))
+            n += p.entries[i].nodes;
+    }
+    return n;
+}
+
+/* Output `out` of runtime ri against XNNPACK's, bit for bit (so -0.0 is
+ * not 0.0). Returns 1 when equal. */
+static int same_bits(const char *name, int ri, int out, const float *ours,
+                     const float *xnn, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (memcmp(&ours[i], &xnn[i], sizeof(float))) {
+            CHECK(0, "%s (%d thr): output %d [%zu] is %a, XNNPACK's %a", name,
+                  runtime_descs[ri].threads, out, i, ours[i], xnn[i]);
+            return 0;
+        }
+    }
+    return 1;
 }
 
 static void run_case(const char *name, build_fn build, const void *arg,
                      case_opts o)
 {
     double worst = 0;
+    float *bits[N_RUNTIMES][ENG_MAX_GRAPH_IO] = {{0}};
+    size_t counts[ENG_MAX_GRAPH_IO] = {0};
+    int n_out = 0, own = 0;
     for (int ri = 0; ri < N_RUNTIMES; ri++) {
         tcase t = {eng_graph_create(), seed_of(name), {0}, 0};
         build(&t, arg);
@@ -297,18 +341,38 @@ static void run_case(const char *name, build_fn build, const void *arg,
             CHECK(eng_model_graph(m)->n_nodes == o.nodes,
                   "%s: %d nodes after optimisation, expected %d", name,
                   eng_model_graph(m)->n_nodes, o.nodes);
-        if (st == ENG_OK && ref.val)
-            worst = fmax(worst, check_model(name, ri, m, in, &ref, outs));
+        if (st == ENG_OK && ref.val) {
+            worst = fmax(worst, check_model(name, ri, m, in, &ref, outs,
+                                            bits[ri]));
+            n_out = eng_model_num_outputs(m);
+            for (int i = 0; i < n_out; i++)
+                counts[i] = eng_model_output(m, i)->count;
+            if (ri == 0)
+                own = own_conv_nodes(m);
+        }
         eng_model_destroy(m);
         ref_free(&ref);
         for (int i = 0; i < n_in; i++)
             free(in[i]);
         free(in);
     }
-    if (o.expect == ENG_OK)
-        printf("%-44s worst err/tol %.3f\n", name, worst);
-    else
+    int same = 1;
+    for (int ri = 0; ri < XNN_RUNTIME; ri++)
+        for (int i = 0; i < n_out; i++)
+            if (bits[ri][i] && bits[XNN_RUNTIME][i])
+                same &= same_bits(name, ri, i, bits[ri][i],
+                                  bits[XNN_RUNTIME][i], counts[i]);
+    for (int ri = 0; ri < N_RUNTIMES; ri++)
+        for (int i = 0; i < n_out; i++)
+            free(bits[ri][i]);
+    if (o.expect != ENG_OK)
         printf("%-44s refused as expected\n", name);
+    else if (own)
+        printf("%-44s worst err/tol %.3f, %d own conv%s: %s\n", name,
+               worst, own, own > 1 ? "s" : "",
+               same ? "XNNPACK's bits" : "BITS DIFFER");
+    else
+        printf("%-44s worst err/tol %.3f\n", name, worst);
 }
 
 static const case_opts OK = {0, 0, 0, ENG_OK};
@@ -321,6 +385,8 @@ typedef struct conv_case {
     eng_padding pad;
     eng_activation act;
     int no_bias;
+    int neg_zero_bias;   /* a bias of -0.0: shows the sign of the zero an
+                          * all-padding window sums to */
     eng_padding pre_pad; /* an explicit PAD op before the convolution */
     int relu_after;      /* a standalone RELU6 after it (fusion) */
     int oh, ow;          /* expected output size; 0: unchecked */
@@ -345,6 +411,9 @@ static void build_conv(tcase *t, const void *arg)
     else
         w = add_const(t, SHAPE(c->cout, c->kh, c->kw, c->cin));
     int b = c->no_bias ? -1 : add_const(t, SHAPE(c->cout));
+    if (b >= 0 && c->neg_zero_bias)
+        for (int i = 0; i < c->cout; i++)
+            t->g->tensors[b].data[i] = -0.0f;
     eng_node_params p = {0};
     p.u.conv = (eng_conv_params){c->stride, c->stride,
                                  c->dilation ? c->dilation : 1,
@@ -470,6 +539,113 @@ static void test_conv(void)
         run_case(cases[i].name, build_conv, &cases[i].c, o);
 }
 
+/* The convolutions of the ten models with their shapes (and activations
+ * of either kind), where our kernels must give XNNPACK's bits; plus
+ * padding wider than the kernel, whose all-padding windows sum zeros. */
+static void test_model_convs(void)
+{
+    const eng_op C = ENG_OP_CONV2D, D = ENG_OP_DEPTHWISE_CONV2D;
+    const eng_activation N = ENG_ACT_NONE, R6 = ENG_ACT_RELU6;
+    const eng_activation R = ENG_ACT_RELU;
+    const eng_padding P0 = PADS(0, 0, 0, 0), P1 = PADS(1, 1, 1, 1);
+    const eng_padding P01 = PADS(0, 1, 0, 1), P12 = PADS(1, 2, 1, 2);
+    const eng_padding P2 = PADS(2, 2, 2, 2), P3 = PADS(3, 3, 3, 3);
+    const struct {
+        const char *name;
+        conv_case c;
+    } cases[] = {
+        {"model dw 3x3 s1 128x128x8", {CONV(D, 128, 128, 8, 8, 3, 1, P1, N)}},
+        {"model dw 3x3 s1 112x112x24 relu",
+         {CONV(D, 112, 112, 24, 24, 3, 1, P1, R)}},
+        {"model dw 3x3 s1 32x32x56", {CONV(D, 32, 32, 56, 56, 3, 1, P1, N)}},
+        {"model dw 3x3 s2 (0,1) 112x112x64",
+         {CONV(D, 112, 112, 64, 64, 3, 2, P01, N)}},
+        {"model dw 3x3 s2 SAME 128x128x96",
+         {CONV(D, 128, 128, 96, 96, 3, 2, P1, R6)}},
+        {"model dw 3x3 s2 VALID 58x58x24",
+         {CONV(D, 58, 58, 24, 24, 3, 2, P0, N)}},
+        {"model dw 3x3 s1 4x4x192", {CONV(D, 4, 4, 192, 192, 3, 1, P1, N)}},
+        {"model dw 3x3 s1 16x16x672",
+         {CONV(D, 16, 16, 672, 672, 3, 1, P1, N)}},
+        {"dw 3x3 s1 2x2x96 (all border)",
+         {CONV(D, 2, 2, 96, 96, 3, 1, P1, N)}},
+        {"model dw 5x5 s1 96x96x32", {CONV(D, 96, 96, 32, 32, 5, 1, P2, N)}},
+        {"model dw 5x5 s2 (1,2) 96x96x32",
+         {CONV(D, 96, 96, 32, 32, 5, 2, P12, N)}},
+        {"model dw 5x5 s1 8x8x1632",
+         {CONV(D, 8, 8, 1632, 1632, 5, 1, P2, N)}},
+        {"model dw 5x5 s1 7x7x1152 relu6",
+         {CONV(D, 7, 7, 1152, 1152, 5, 1, P2, R6)}},
+        {"model dw 5x5 s2 SAME 14x14x672",
+         {CONV(D, 14, 14, 672, 672, 5, 2, P2, N)}},
+        {"model dw 5x5 s1 9x16x96", {CONV(D, 9, 16, 96, 96, 5, 1, P2, N)}},
+        {"model stem 3x3 s2 SAME 256x256x3 -> 24",
+         {CONV(C, 256, 256, 3, 24, 3, 2, P1, R6)}},
+        {"model stem 3x3 s2 (0,1) 224x224x3 -> 24",
+         {CONV(C, 224, 224, 3, 24, 3, 2, P01, N)}},
+        {"model stem 3x3 s2 (0,1) 144x256x3 -> 16",
+         {CONV(C, 144, 256, 3, 16, 3, 2, P01, R)}},
+        {"model stem 5x5 s2 (1,2) 192x192x3 -> 32",
+         {CONV(C, 192, 192, 3, 32, 5, 2, P12, R)}},
+        {"model seg head 3x3 s1 256x256x8 -> 1",
+         {CONV(C, 256, 256, 8, 1, 3, 1, P1, N)}},
+        {"model head 2x2 VALID 2x2x288 -> 1",
+         {CONV(C, 2, 2, 288, 1, 2, 1, P0, N)}},
+        {"model head 2x2 VALID 2x2x192 -> 117",
+         {CONV(C, 2, 2, 192, 117, 2, 1, P0, N)}},
+        {"model 1x1 8x8x272 -> 1632", {CONV(C, 8, 8, 272, 1632, 1, 1, P0, N)}},
+        {"model 1x1 7x7x1152 -> 192", {CONV(C, 7, 7, 1152, 192, 1, 1, P0, N)}},
+        {"model 1x1 56x56x24 -> 144 relu6",
+         {CONV(C, 56, 56, 24, 144, 1, 1, P0, R6)}},
+        {"model 1x1 128x128x8 -> 8", {CONV(C, 128, 128, 8, 8, 1, 1, P0, N)}},
+        {"model 1x1 1x1x96 -> 24 relu", {CONV(C, 1, 1, 96, 24, 1, 1, P0, R)}},
+        {"dw 3x3 pad 3 4x4x17, bias -0.0",
+         {CONV(D, 4, 4, 17, 17, 3, 1, P3, N), .neg_zero_bias = 1}},
+        {"dw 5x5 pad 3 6x7x40 relu6, bias -0.0",
+         {CONV(D, 6, 7, 40, 40, 5, 1, P3, R6), .neg_zero_bias = 1}},
+        {"conv 3x3 pad 3 4x4x3 -> 8, bias -0.0",
+         {CONV(C, 4, 4, 3, 8, 3, 1, P3, N), .neg_zero_bias = 1}},
+        {"conv 3x3 pad 3 5x4x8 -> 1, bias -0.0",
+         {CONV(C, 5, 4, 8, 1, 3, 1, P3, N), .neg_zero_bias = 1}},
+    };
+    case_opts o = OK;
+    o.nodes = 1;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        run_case(cases[i].name, build_conv, &cases[i].c, o);
+}
+
+/* RELU then a depthwise convolution with a bias of -0.0: inputs of +0.0
+ * times negative weights sum to -0.0 in some outputs whose windows lose
+ * rows to padding, where XNNPACK's padded 0 * w turn them into +0.0. */
+static void build_relu_dw(tcase *t, const void *arg)
+{
+    const conv_case *c = arg;
+    int x = add_input(t, SHAPE(1, c->h, c->w, c->cin));
+    x = add_op(t, ENG_OP_RELU, &x, 1, NULL);
+    int w = add_const(t, SHAPE(1, c->kh, c->kw, c->cout));
+    int b = add_const(t, SHAPE(c->cout));
+    for (int i = 0; b >= 0 && i < c->cout; i++)
+        t->g->tensors[b].data[i] = -0.0f;
+    eng_node_params p = {0};
+    p.u.conv = (eng_conv_params){c->stride, c->stride, 1, 1, c->pad, c->act};
+    add_output(t, add_op(t, ENG_OP_DEPTHWISE_CONV2D, (int[]){x, w, b}, 3,
+                         &p));
+}
+
+static void test_signed_zeros(void)
+{
+    const eng_op D = ENG_OP_DEPTHWISE_CONV2D;
+    const eng_activation N = ENG_ACT_NONE;
+    static const conv_case rows = {CONV(D, 5, 14, 32, 32, 3, 1,
+                                        PADS(2, 2, 0, 0), N)};
+    static const conv_case corners = {CONV(D, 6, 6, 40, 40, 3, 1,
+                                           PADS(2, 2, 2, 2), N)};
+    run_case("relu + dw 3x3 pad rows 2 5x14x32, -0.0 sums", build_relu_dw,
+             &rows, OK);
+    run_case("relu + dw 3x3 pad 2 6x6x40, -0.0 sums", build_relu_dw,
+             &corners, OK);
+}
+
 typedef struct deconv_case {
     int h, w, cin, cout, k, stride;
     eng_padding crop;
@@ -518,6 +694,28 @@ static void test_deconv(void)
     run_case("transpose conv 3x3 s2 crop (0,1) 5x5 5->3", build_deconv,
              &cropped, OK);
     run_case("transpose conv 3x3 s1 crop (1,1) relu6", build_deconv, &s1, OK);
+    static const deconv_case selfie_model = {128, 128, 16, 1, 2, 2, {0}, 0,
+                                             0, 256, 256};
+    static const deconv_case landscape = {72, 128, 16, 1, 2, 2, {0}, 0, 0,
+                                          144, 256};
+    static const deconv_case tail = {9, 7, 18, 3, 2, 2, {0}, ENG_ACT_RELU,
+                                     0, 18, 14};
+    static const deconv_case full = {6, 5, 9, 16, 2, 2, {0}, 0, 0, 12, 10};
+    run_case("model selfie deconv 2x2 s2 128x128x16 -> 1", build_deconv,
+             &selfie_model, OK);
+    run_case("model selfie deconv 2x2 s2 72x128x16 -> 1", build_deconv,
+             &landscape, OK);
+    run_case("transpose conv 2x2 s2 9x7 18->3 (channel tail)", build_deconv,
+             &tail, OK);
+    run_case("transpose conv 2x2 s2 6x5 9->16 (XNNPACK's 16 wide)",
+             build_deconv, &full, OK);
+    static const deconv_case odd = {5, 4, 6, 1, 3, 3, {0}, 0, 0, 15, 12};
+    static const deconv_case pairs = {4, 3, 5, 2, 3, 3, {0}, ENG_ACT_RELU6,
+                                      0, 12, 9};
+    run_case("transpose conv 3x3 s3 5x4 6->1 (9 columns)", build_deconv,
+             &odd, OK);
+    run_case("transpose conv 3x3 s3 4x3 5->2 relu6 (18 columns)",
+             build_deconv, &pairs, OK);
 }
 
 /* ---- fully connected ---------------------------------------------------- */
@@ -1065,6 +1263,31 @@ static void test_no_allocation(void)
     eng_model_destroy(m);
 }
 
+/* The first runtime fixed EXACT numerics for the process: FAST is refused,
+ * EXACT (also from a NULL desc) still works. */
+static void test_numerics_fixed(void)
+{
+    CHECK(eng_runtime_numerics(runtimes[0]) == ENG_NUMERICS_EXACT &&
+              !strcmp(eng_numerics_name(ENG_NUMERICS_EXACT), "exact"),
+          "default numerics");
+    eng_runtime *rt = NULL;
+    eng_error err = {0};
+    eng_runtime_desc fast = {.threads = 1, .numerics = ENG_NUMERICS_FAST};
+    eng_status st = eng_runtime_create(&fast, &rt, &err);
+    CHECK(st == ENG_EINVAL && !rt && strstr(err.msg, "'fast'") &&
+              strstr(err.msg, "'exact'"),
+          "FAST after EXACT gave %s: %s", eng_status_name(st), err.msg);
+    printf("numerics fixed to exact; FAST refused: %s\n", err.msg);
+    eng_runtime_destroy(rt);
+    eng_runtime_desc bad = {.numerics = (eng_numerics)7};
+    CHECK(eng_runtime_create(&bad, &rt, &err) == ENG_EINVAL,
+          "unknown numerics accepted");
+    st = eng_runtime_create(NULL, &rt, &err);
+    CHECK(st == ENG_OK && eng_runtime_numerics(rt) == ENG_NUMERICS_EXACT,
+          "NULL desc: %s", err.msg);
+    eng_runtime_destroy(rt);
+}
+
 int main(void)
 {
     eng_error err = {0};
@@ -1081,8 +1304,11 @@ int main(void)
     }
     CHECK(eng_runtime_pool(runtimes[0]) == NULL, "1 thread must have no pool");
     CHECK(eng_runtime_pool(runtimes[1]) != NULL, "2 threads need a pool");
+    test_numerics_fixed();
 
     test_conv();
+    test_model_convs();
+    test_signed_zeros();
     test_deconv();
     test_fc();
     test_pool();
