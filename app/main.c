@@ -3,19 +3,26 @@
  * table below and is the one place that prints errors: a command returns
  * an app_status and a one-line message, main prints "posescope: MESSAGE"
  * on stderr (plus the usage for usage errors) and exits 0, 1 or 2 (see
- * cli.h). New commands (`bench SOURCE`, the window, --headless) get a row
- * in `commands` or an option in main().
+ * cli.h). New commands get a row in `commands`; `--headless` anywhere
+ * on the line runs headless.c instead (the window, issue 4, will be the
+ * default for a bare SOURCE).
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "bench_cmd.h"
 #include "cli.h"
+#include "headless.h"
 #include "model_cmd.h"
+#include "pipeline.h"
 #include "models_cmd.h"
 
 static const app_command commands[] = {
     { "models", "", "The model cache.", NULL, app_models_commands },
     { "model", "", "One model file.", NULL, app_model_commands },
+    { "bench", "SOURCE [--frames N] [options]",
+      "Detector-stride table: ms, FPS and keypoint drift per stride.",
+      app_bench_cmd, NULL },
     { NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -23,6 +30,7 @@ static void print_usage(FILE *f)
 {
     fprintf(f,
             "usage: posescope COMMAND [ARGS]\n"
+            "       posescope --headless SOURCE --out DIR [options]\n"
             "       posescope --help | --version\n"
             "\n"
             "posescope runs MediaPipe's pose, hand and segmentation models "
@@ -32,6 +40,14 @@ static void print_usage(FILE *f)
     app_print_commands(f, commands, "posescope");
     fprintf(f,
             "\n"
+            "SOURCE is a video file, an image, a folder of images or "
+            "webcam[:N].\n"
+            "--headless runs without a window and writes DIR/results.jsonl, "
+            "latency.csv,\nlatency.png and annotated.mp4. Options "
+            "(--headless; bench takes the second group):\n"
+            "%s%s"
+            "\n", app_headless_usage, app_pipeline_usage);
+    fprintf(f,
             "MODEL is a model name (`posescope models list`) or a path to "
             "a .tflite file.\n"
             "The model cache is $POSESCOPE_MODELS, else "
@@ -41,6 +57,15 @@ static void print_usage(FILE *f)
             "model file.\n");
 }
 
+/* --headless anywhere makes the whole line a headless run. */
+static int has_headless(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--headless"))
+            return 1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "--version")) {
@@ -48,7 +73,10 @@ int main(int argc, char **argv)
         return 0;
     }
     eng_error err = { .msg = "" };
-    app_status st = app_dispatch(commands, "", argc - 1, argv + 1, &err);
+    app_status st = has_headless(argc, argv)
+                        ? app_headless_cmd(argc, argv, &err)
+                        : app_dispatch(commands, "", argc - 1, argv + 1,
+                                       &err);
     fflush(stdout);
     if (st == APP_HELP) {
         print_usage(stdout);

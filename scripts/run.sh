@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job: set-up, Release build in build/, the models, then every
-# model timed by the engine (`posescope model bench all`).
+# The main job: set-up, Release build in build/, the models, then the
+# headless pipeline (body + hands) on the bundled sample video, writing
+# out/. (The window comes with issue 4.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,4 +9,10 @@ scripts/setup.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"
 build/posescope models fetch
-build/posescope model bench all
+build/posescope --headless assets/pose_squats_10s.mp4 --out out
+echo
+echo "outputs in $(pwd)/out:"
+echo "  results.jsonl  one JSON line per frame (docs/results-schema.md)"
+echo "  latency.csv    per-stage ms per frame"
+echo "  latency.png    the latency plot"
+echo "  annotated.mp4  the video with skeletons and hands drawn on it"

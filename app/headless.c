@@ -1,0 +1,383 @@
+/*
+ * headless: see headless.h.
+ */
+#include "headless.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "annotate.h"
+#include "pipeline.h"
+#include "plot.h"
+#include "recorder.h"
+#include "results_io.h"
+#include "source.h"
+
+const char app_headless_usage[] =
+    "  --out DIR               where the results go (required)\n"
+    "  --sequence              a folder's images are video frames, not "
+    "independent\n"
+    "  --detector-stride N|auto  detector every Nth frame, or only when "
+    "tracking\n"
+    "                          is lost (default auto)\n"
+    "  --no-smoothing          raw landmarks (no One-Euro filter)\n";
+
+/* Set by SIGINT/SIGTERM; the loop stops after the frame in hand. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* SA_RESETHAND: a second Ctrl-C kills at once, for a stuck run. */
+static void catch_signals(struct sigaction old[2])
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    stop_requested = 0;
+    sigaction(SIGINT, &sa, &old[0]);
+    sigaction(SIGTERM, &sa, &old[1]);
+}
+
+static void restore_signals(const struct sigaction old[2])
+{
+    sigaction(SIGINT, &old[0], NULL);
+    sigaction(SIGTERM, &old[1], NULL);
+}
+
+/* Everything a run writes, and the buffers it reuses every frame. */
+typedef struct run {
+    const char *dir;
+    bool images;              /* annotated PNGs instead of an MP4 */
+    double fps;
+    FILE *jsonl, *csv;
+    app_recorder *rec;        /* opened at the first frame */
+    app_latency_log *log;     /* ~115 KB: on the heap */
+    uint8_t *canvas;          /* the frame copy the overlays go on */
+    size_t canvas_cap;
+    app_frame_result res;
+    /* progress bar */
+    bool tty;
+    double started, last_draw;
+} run;
+
+static FILE *open_out(const char *dir, const char *name, eng_error *err)
+{
+    char path[PATH_MAX];
+    if (app_path(path, err, "%s/%s", dir, name) != ENG_OK)
+        return NULL;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        eng_fail(err, ENG_EIO, "%s: %s", path, strerror(errno));
+    return f;
+}
+
+static eng_status open_run(run *r, eng_error *err)
+{
+    eng_status st = app_mkdir_p(r->dir, err);
+    if (st != ENG_OK)
+        return st;
+    if (r->images) {
+        char path[PATH_MAX];
+        st = app_path(path, err, "%s/annotated", r->dir);
+        if (st == ENG_OK)
+            st = app_mkdir_p(path, err);
+        if (st != ENG_OK)
+            return st;
+    }
+    r->log = calloc(1, sizeof(*r->log));
+    if (!r->log)
+        return eng_fail(err, ENG_ENOMEM, "out of memory");
+    if (!(r->jsonl = open_out(r->dir, "results.jsonl", err)) ||
+        !(r->csv = open_out(r->dir, "latency.csv", err)))
+        return ENG_EIO;
+    if (app_latency_csv_header(r->csv) != 0 || fflush(r->csv) != 0)
+        return eng_fail(err, ENG_EIO, "%s/latency.csv: %s", r->dir,
+                        strerror(errno));
+    return ENG_OK;
+}
+
+static eng_status close_file(FILE **f, const char *dir, const char *name,
+                             eng_status st, eng_error *err)
+{
+    if (!*f)
+        return st;
+    int bad = ferror(*f) | fclose(*f);
+    *f = NULL;
+    if (bad && st == ENG_OK)
+        return eng_fail(err, ENG_EIO, "%s/%s: write error", dir, name);
+    return st;
+}
+
+/* Closes every output (also after an error or a signal, so each file is
+ * valid up to the last frame written) and writes the latency plot. The
+ * first error wins. */
+static eng_status close_run(run *r, eng_status st, eng_error *err)
+{
+    eng_error e2;
+    eng_error *cerr = st == ENG_OK ? err : &e2;
+    eng_status cst = app_recorder_close(r->rec, cerr);
+    r->rec = NULL;
+    if (st == ENG_OK)
+        st = cst;
+    st = close_file(&r->jsonl, r->dir, "results.jsonl", st, err);
+    st = close_file(&r->csv, r->dir, "latency.csv", st, err);
+    if (r->log) {
+        char path[PATH_MAX];
+        cerr = st == ENG_OK ? err : &e2;
+        cst = app_path(path, cerr, "%s/latency.png", r->dir);
+        if (cst == ENG_OK)
+            cst = app_plot_write_png(r->log, path, 0, 0, cerr);
+        if (st == ENG_OK)
+            st = cst;
+    }
+    free(r->log);
+    free(r->canvas);
+    return st;
+}
+
+/* ---- one frame ---------------------------------------------------------- */
+
+static eng_status write_results(run *r, const app_frame *f, eng_error *err)
+{
+    app_frame_meta m = {
+        .frame = f->index,
+        .t = f->t,
+        .source = f->name,
+        .width = f->width,
+        .height = f->height,
+    };
+    /* Flushed per frame: a killed run leaves whole lines behind. */
+    if (app_results_write_json(r->jsonl, &m, &r->res) != 0 ||
+        fflush(r->jsonl) != 0)
+        return eng_fail(err, ENG_EIO, "%s/results.jsonl: %s", r->dir,
+                        strerror(errno));
+    if (app_latency_csv_row(r->csv, f->index, &r->res.times) != 0 ||
+        fflush(r->csv) != 0)
+        return eng_fail(err, ENG_EIO, "%s/latency.csv: %s", r->dir,
+                        strerror(errno));
+    app_latency_log_add(r->log, &r->res.times);
+    return ENG_OK;
+}
+
+/* The annotated PNG of an image: DIR/annotated/<name without ext>.png. */
+static eng_status write_png(run *r, const app_frame *f, const app_canvas *c,
+                            eng_error *err)
+{
+    const char *name = f->name ? f->name : "frame";
+    const char *dot = strrchr(name, '.');
+    int stem = dot ? (int)(dot - name) : (int)strlen(name);
+    char path[PATH_MAX];
+    eng_status st = app_path(path, err, "%s/annotated/%.*s.png", r->dir,
+                             stem, name);
+    if (st == ENG_OK)
+        st = app_write_png(path, c->rgb, c->width, c->height, c->stride,
+                           err);
+    return st;
+}
+
+static eng_status write_annotated(run *r, const app_frame *f, eng_error *err)
+{
+    size_t need = (size_t)f->stride * f->height;
+    if (need > r->canvas_cap) {
+        free(r->canvas);
+        r->canvas = malloc(need);
+        r->canvas_cap = r->canvas ? need : 0;
+        if (!r->canvas)
+            return eng_fail(err, ENG_ENOMEM, "out of memory");
+    }
+    memcpy(r->canvas, f->rgb, need);
+    app_canvas c = { f->width, f->height, f->stride, r->canvas };
+    const app_frame_result *res = &r->res;
+    app_draw_results(&c, res->pose.people, res->pose.n_people,
+                     res->hands.hands, res->hands.n_hands, NULL);
+    if (r->images)
+        return write_png(r, f, &c, err);
+    if (!r->rec) {
+        char path[PATH_MAX];
+        eng_status st = app_path(path, err, "%s/annotated.mp4", r->dir);
+        if (st == ENG_OK)
+            st = app_recorder_open(path, f->width, f->height, r->fps,
+                                   &r->rec, err);
+        if (st != ENG_OK)
+            return st;
+    }
+    return app_recorder_write(r->rec, c.rgb, c.stride, f->t, err);
+}
+
+/* ---- progress ----------------------------------------------------------- */
+
+static void draw_progress(run *r, int64_t done, int64_t total, bool last)
+{
+    double now = app_now();
+    if (!r->tty || (!last && now - r->last_draw < 0.1))
+        return;
+    r->last_draw = now;
+    double elapsed = now - r->started;
+    double fps = elapsed > 0 ? (double)done / elapsed : 0;
+    if (total <= 0 || done > total) {
+        fprintf(stderr, "\r  %lld frames  %.1f fps   ", (long long)done, fps);
+    } else {
+        enum { WIDTH = 30 };
+        int fill = (int)(WIDTH * done / total);
+        char bar[WIDTH + 1];
+        memset(bar, '#', (size_t)fill);
+        memset(bar + fill, '-', (size_t)(WIDTH - fill));
+        bar[WIDTH] = '\0';
+        int eta = fps > 0 ? (int)((double)(total - done) / fps + 0.5) : 0;
+        fprintf(stderr, "\r  [%s] %lld/%lld %3d%%  %.1f fps  ETA %d:%02d ",
+                bar, (long long)done, (long long)total,
+                (int)(100 * done / total), fps, eta / 60, eta % 60);
+    }
+    if (last)
+        fputc('\n', stderr);
+}
+
+/* ---- the loop ----------------------------------------------------------- */
+
+static eng_status process_all(run *r, app_source *src, app_pipeline *pl,
+                              int64_t *frames, eng_error *err)
+{
+    app_source_info info;
+    app_source_get_info(src, &info);
+    r->started = r->last_draw = app_now();
+    eng_status st = ENG_OK;
+    while (st == ENG_OK && !stop_requested) {
+        app_frame f;
+        double t0 = app_now();
+        int got = app_source_next(src, &f, err);
+        if (got <= 0) {
+            st = got < 0 ? err->status : ENG_OK;
+            break;
+        }
+        double t1 = app_now();
+        eng_image img = { f.width, f.height, f.stride, f.rgb };
+        st = app_pipeline_run(pl, &img, f.t, &r->res, err);
+        r->res.times.ms[APP_STAGE_DECODE] = (float)((t1 - t0) * 1e3);
+        r->res.times.ms[APP_STAGE_TOTAL] = (float)((app_now() - t0) * 1e3);
+        if (st == ENG_OK)
+            st = write_results(r, &f, err);
+        if (st == ENG_OK)
+            st = write_annotated(r, &f, err);
+        if (st == ENG_OK)
+            ++*frames;
+        draw_progress(r, *frames, info.frame_count, false);
+    }
+    draw_progress(r, *frames, info.frame_count, true);
+    return st;
+}
+
+/* ---- the command -------------------------------------------------------- */
+
+typedef struct headless_args {
+    app_pipeline_args pl;
+    const char *out;
+    int sequence, headless;
+} headless_args;
+
+static app_status parse_args(int argc, char **argv, headless_args *a,
+                             const char **spec, eng_error *err)
+{
+    app_option opts[APP_PIPELINE_MAX_OPTIONS + 3];
+    int n = app_pipeline_options(&a->pl, true, opts);
+    opts[n++] = (app_option){ "--out", APP_OPT_STRING, &a->out, 0, 0 };
+    opts[n++] = (app_option){ "--sequence", APP_OPT_FLAG, &a->sequence, 0,
+                              0 };
+    opts[n++] = (app_option){ "--headless", APP_OPT_FLAG, &a->headless, 0,
+                              0 };
+    char *pos[1];
+    int n_pos;
+    app_status st = app_parse_options(argc, argv, opts, n, pos, 1, &n_pos,
+                                      err);
+    if (st != APP_OK)
+        return st;
+    if (n_pos == 0) {
+        eng_fail(err, ENG_EINVAL, "--headless needs a SOURCE");
+        return APP_USAGE;
+    }
+    if (!a->out) {
+        eng_fail(err, ENG_EINVAL, "--headless needs --out DIR");
+        return APP_USAGE;
+    }
+    *spec = pos[0];
+    return APP_OK;
+}
+
+/* Model files that are missing are the user's set-up (1); corrupt ones
+ * are bad input files (2), as for `posescope model`. */
+static app_status status_of_create(eng_status st)
+{
+    return st == ENG_EFORMAT || st == ENG_EUNSUPPORTED ? APP_BAD_INPUT
+                                                       : APP_FAILED;
+}
+
+static app_status run_headless(const headless_args *a, app_source *src,
+                               app_pipeline_desc *pd, eng_error *err)
+{
+    app_source_info info;
+    app_source_get_info(src, &info);
+    bool images = info.kind == APP_SOURCE_IMAGE ||
+                  info.kind == APP_SOURCE_FOLDER;
+    pd->static_images = images && !a->sequence;
+    app_pipeline *pl;
+    eng_status st = app_pipeline_create(pd, &pl, err);
+    if (st != ENG_OK)
+        return status_of_create(st);
+    run r = {
+        .dir = a->out,
+        .images = images,
+        .fps = info.fps > 0 ? info.fps : 30,
+        .tty = isatty(STDERR_FILENO),
+    };
+    int64_t frames = 0;
+    struct sigaction old[2];
+    catch_signals(old);
+    st = open_run(&r, err);
+    if (st == ENG_OK)
+        st = process_all(&r, src, pl, &frames, err);
+    st = close_run(&r, st, err);
+    restore_signals(old);
+    app_pipeline_destroy(pl);
+    if (st != ENG_OK)
+        return APP_FAILED;
+    app_source_get_info(src, &info);
+    if (stop_requested) {
+        eng_fail(err, ENG_EIO, "interrupted after %lld frames; %s holds "
+                 "valid results up to there", (long long)frames, a->out);
+        return APP_FAILED;
+    }
+    printf("%lld frames (%lld damaged, skipped) -> %s/results.jsonl, "
+           "latency.csv, latency.png, %s\n",
+           (long long)frames, (long long)info.skipped, a->out,
+           images ? "annotated/*.png" : "annotated.mp4");
+    return APP_OK;
+}
+
+app_status app_headless_cmd(int argc, char **argv, eng_error *err)
+{
+    headless_args a = { 0 };
+    const char *spec = NULL;
+    app_status ast = parse_args(argc, argv, &a, &spec, err);
+    if (ast != APP_OK)
+        return ast;
+    app_pipeline_desc pd;
+    if (app_pipeline_desc_from_args(&a.pl, &pd, err) != ENG_OK)
+        return APP_USAGE;
+    app_source *src;
+    app_source_desc sd = { .spec = spec };
+    if (app_source_open(&sd, &src, err) != ENG_OK)
+        return APP_BAD_INPUT;
+    ast = run_headless(&a, src, &pd, err);
+    app_source_close(src);
+    return ast;
+}

@@ -1,0 +1,85 @@
+/*
+ * pipeline: the per-frame work of the headless run and the benchmark: one
+ * runtime, the body task and the hand task (models from the cache through
+ * models/registry.h), run on each RGB frame with per-stage times.
+ *
+ * Also the command-line options both commands share (--max-people, the
+ * model sizes, --threads, ...), parsed into an app_pipeline_desc.
+ *
+ * What it does not do: decode, draw or write anything. One thread at a
+ * time; app_pipeline_run() does not allocate (the tasks' own rule).
+ */
+#ifndef APP_PIPELINE_H
+#define APP_PIPELINE_H
+
+#include <stdbool.h>
+
+#include "cli.h"
+#include "hands.h"
+#include "plot.h"
+#include "pose.h"
+
+/* Zero means default for every field. */
+typedef struct app_pipeline_desc {
+    int max_people;              /* default 1 */
+    int max_hands;               /* default 2 */
+    eng_stride stride;           /* both tasks; default AUTO */
+    eng_model_size pose_model;   /* default FULL (see app_pipeline_defaults) */
+    bool hand_lite;              /* palm + landmark lite instead of full */
+    bool no_pose, no_hands;
+    bool no_smoothing;
+    bool static_images;          /* every frame independent */
+    int threads;                 /* 0 = one per core */
+    eng_numerics numerics;       /* default EXACT (TFLite's bits) */
+} app_pipeline_desc;
+
+/* The command-line values, before checking. */
+typedef struct app_pipeline_args {
+    int max_people, max_hands, max_stride, threads;
+    int no_pose, no_hands, no_smoothing, fast;
+    const char *stride, *pose_model, *hand_model;
+} app_pipeline_args;
+
+#define APP_PIPELINE_MAX_OPTIONS 11
+
+/* Fills opts (room for APP_PIPELINE_MAX_OPTIONS) with the shared options
+ * writing into *args; `with_stride` adds --detector-stride and
+ * --no-smoothing (the benchmark sets both itself). Returns the count. */
+int app_pipeline_options(app_pipeline_args *args, bool with_stride,
+                         app_option *opts);
+
+/* Checks args and fills *desc. EINVAL with a message naming the option. */
+eng_status app_pipeline_desc_from_args(const app_pipeline_args *args,
+                                       app_pipeline_desc *desc,
+                                       eng_error *err);
+
+/* Usage text of the shared options, for --help. */
+extern const char app_pipeline_usage[];
+
+typedef struct app_pipeline app_pipeline;
+
+/* One frame's results. */
+typedef struct app_frame_result {
+    eng_pose_result pose;        /* n_people 0 when --no-pose */
+    eng_hands_result hands;      /* n_hands 0 when --no-hands */
+    app_stage_times times;       /* ms[DECODE] and ms[TOTAL] are the
+                                    caller's; the rest filled by run */
+} app_frame_result;
+
+/* Loads the models from the cache. EIO naming the model and the fix when
+ * one is missing; the loaders' EFORMAT/EUNSUPPORTED otherwise. */
+eng_status app_pipeline_create(const app_pipeline_desc *desc,
+                               app_pipeline **out, eng_error *err);
+
+/* Frees it. Accepts NULL. */
+void app_pipeline_destroy(app_pipeline *p);
+
+/* Runs the enabled tasks on one frame taken at t seconds. Fills every
+ * field of *res except times.ms[DECODE] and times.ms[TOTAL]. */
+eng_status app_pipeline_run(app_pipeline *p, const eng_image *img, double t,
+                            app_frame_result *res, eng_error *err);
+
+/* Forgets all tracks (a new, unrelated image). */
+void app_pipeline_reset(app_pipeline *p);
+
+#endif

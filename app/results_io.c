@@ -1,0 +1,161 @@
+/*
+ * results_io: see results_io.h.
+ */
+#include "results_io.h"
+
+#include <math.h>
+
+static const char *const stage_keys[APP_STAGE_COUNT] = {
+    [APP_STAGE_DECODE] = "decode",
+    [APP_STAGE_POSE_DETECT] = "pose_detect",
+    [APP_STAGE_POSE_LANDMARKS] = "pose_landmarks",
+    [APP_STAGE_HAND_DETECT] = "hand_detect",
+    [APP_STAGE_HAND_LANDMARKS] = "hand_landmarks",
+    [APP_STAGE_TOTAL] = "total",
+};
+
+const char *app_results_stage_key(app_stage stage)
+{
+    return stage >= 0 && stage < APP_STAGE_COUNT ? stage_keys[stage] : "?";
+}
+
+/* A JSON string: quotes, backslashes and control bytes escaped; other
+ * bytes (UTF-8 file names) go through as they are. */
+static void put_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static void put_num(FILE *f, double v, int decimals)
+{
+    if (isfinite(v))
+        fprintf(f, "%.*f", decimals, v);
+    else
+        fputs("null", f);
+}
+
+/* [[a, b, ...], ...]: n rows of `cols` floats from a row-major table with
+ * `pitch` floats per row, each column scaled by scale[c]. */
+static void put_rows(FILE *f, const float *v, int n, int cols, int pitch,
+                     const double *scale, int decimals)
+{
+    fputc('[', f);
+    for (int i = 0; i < n; i++) {
+        fputs(i ? ",[" : "[", f);
+        for (int c = 0; c < cols; c++) {
+            if (c)
+                fputc(',', f);
+            put_num(f, v[i * pitch + c] * scale[c], decimals);
+        }
+        fputc(']', f);
+    }
+    fputc(']', f);
+}
+
+static void put_person(FILE *f, const eng_person *p, const double *px,
+                       const double *norm)
+{
+    fprintf(f, "{\"id\":%d,\"score\":", p->id);
+    put_num(f, p->score, 4);
+    fprintf(f, ",\"from_detector\":%s,\"keypoints\":",
+            p->from_detector ? "true" : "false");
+    put_rows(f, &p->kp[0][0], ENG_POSE_POINTS, 4, 4, px, 3);
+    fputs(",\"keypoints_norm\":", f);
+    put_rows(f, &p->kp[0][0], ENG_POSE_POINTS, 2, 4, norm, 6);
+    fputs(",\"world\":", f);
+    put_rows(f, &p->world[0][0], ENG_POSE_POINTS, 3, 3, px, 5);
+    fputc('}', f);
+}
+
+static void put_hand(FILE *f, const eng_hand *h, const double *px,
+                     const double *norm)
+{
+    fprintf(f, "{\"id\":%d,\"handedness\":\"%s\",\"score\":", h->id,
+            h->handedness == ENG_HAND_LEFT ? "Left" : "Right");
+    put_num(f, h->score, 4);
+    fputs(",\"handedness_score\":", f);
+    put_num(f, h->handedness_score, 4);
+    fprintf(f, ",\"from_detector\":%s,\"keypoints\":",
+            h->from_detector ? "true" : "false");
+    put_rows(f, &h->kp[0][0], ENG_HAND_POINTS, 3, 3, px, 3);
+    fputs(",\"keypoints_norm\":", f);
+    put_rows(f, &h->kp[0][0], ENG_HAND_POINTS, 2, 3, norm, 6);
+    fputs(",\"world\":", f);
+    put_rows(f, &h->world[0][0], ENG_HAND_POINTS, 3, 3, px, 5);
+    fputc('}', f);
+}
+
+static void put_head(FILE *f, const app_frame_meta *m,
+                     const app_frame_result *r)
+{
+    fprintf(f, "{\"schema_version\":%d,\"frame\":%lld,\"t\":",
+            APP_RESULTS_SCHEMA_VERSION, (long long)m->frame);
+    put_num(f, m->t, 6);
+    fputs(",\"source\":", f);
+    if (m->source)
+        put_str(f, m->source);
+    else
+        fputs("null", f);
+    fprintf(f, ",\"width\":%d,\"height\":%d,\"detector_ran\":"
+            "{\"pose\":%s,\"hands\":%s},\"ms\":{",
+            m->width, m->height,
+            r->pose.detector_ran ? "true" : "false",
+            r->hands.detector_ran ? "true" : "false");
+    for (int s = 0; s < APP_STAGE_COUNT; s++) {
+        fprintf(f, "%s\"%s\":", s ? "," : "", stage_keys[s]);
+        put_num(f, r->times.ms[s], 3);
+    }
+    fputc('}', f);
+}
+
+int app_results_write_json(FILE *f, const app_frame_meta *m,
+                           const app_frame_result *r)
+{
+    /* Column scales: pixels and metres as they are; normalised = x / W,
+     * y / H. */
+    const double px[4] = { 1, 1, 1, 1 };
+    const double norm[2] = { 1.0 / m->width, 1.0 / m->height };
+    put_head(f, m, r);
+    fputs(",\"people\":[", f);
+    for (int i = 0; i < r->pose.n_people; i++) {
+        if (i)
+            fputc(',', f);
+        put_person(f, &r->pose.people[i], px, norm);
+    }
+    fputs("],\"hands\":[", f);
+    for (int i = 0; i < r->hands.n_hands; i++) {
+        if (i)
+            fputc(',', f);
+        put_hand(f, &r->hands.hands[i], px, norm);
+    }
+    fputs("]}\n", f);
+    return ferror(f) ? -1 : 0;
+}
+
+int app_latency_csv_header(FILE *f)
+{
+    fputs("frame", f);
+    for (int s = 0; s < APP_STAGE_COUNT; s++)
+        fprintf(f, ",%s_ms", stage_keys[s]);
+    fputs(",pose_detector_ran,hand_detector_ran\n", f);
+    return ferror(f) ? -1 : 0;
+}
+
+int app_latency_csv_row(FILE *f, int64_t frame, const app_stage_times *t)
+{
+    fprintf(f, "%lld", (long long)frame);
+    for (int s = 0; s < APP_STAGE_COUNT; s++)
+        fprintf(f, ",%.3f", isfinite(t->ms[s]) ? t->ms[s] : 0.0);
+    fprintf(f, ",%d,%d\n", t->pose_detector_ran, t->hand_detector_ran);
+    return ferror(f) ? -1 : 0;
+}
