@@ -15,6 +15,7 @@
 #include "json.h"
 #include "runtime.h"
 #include "source.h"
+#include "media.h"
 #include "testlib.h"
 
 #define MEDIA POSESCOPE_TEST_DATA "/media/"
@@ -264,24 +265,10 @@ static eng_hands *make_hands(eng_runtime *rt, eng_hands_desc d)
     return h;
 }
 
-static app_source *open_source(const char *path)
-{
-    app_source_desc d = {.spec = path};
-    app_source *s = NULL;
-    eng_error err = {0};
-    CHECK(app_source_open(&d, &s, &err) == ENG_OK, "%s: %s", path, err.msg);
-    return s;
-}
-
-static eng_image frame_image(const app_frame *f)
-{
-    return (eng_image){f->width, f->height, f->stride, f->rgb};
-}
-
 /* Processes one frame, counting the allocations it makes. */
 static long process(eng_hands *h, const app_frame *f, eng_hands_result *res)
 {
-    eng_image img = frame_image(f);
+    eng_image img = test_frame_image(f);
     eng_error err = {0};
     long before = n_allocs;
     eng_status st = eng_hands_process(h, &img, f->t, res, &err);
@@ -347,7 +334,7 @@ static void check_image(eng_hands *h, const image_case *c, long *allocs,
     snprintf(path, sizeof(path), MEDIA "images/%s.%s", c->name, c->ext);
     snprintf(ref_path, sizeof(ref_path), REFERENCE "images/%s.json", c->name);
     tjson *ref = tjson_load(ref_path);
-    app_source *src = open_source(path);
+    app_source *src = test_open_source(path);
     app_frame f;
     eng_error err = {0};
     if (!ref || !src || app_source_next(src, &f, &err) != 1) {
@@ -408,7 +395,7 @@ static void test_mirrored(eng_runtime *rt)
     eng_hands *a = make_hands(rt, (eng_hands_desc){.static_images = true});
     eng_hands *b = make_hands(rt, (eng_hands_desc){.static_images = true,
                                                    .mirrored = true});
-    app_source *src = open_source(MEDIA "images/hands_two_spread.jpg");
+    app_source *src = test_open_source(MEDIA "images/hands_two_spread.jpg");
     app_frame f;
     eng_error err = {0};
     if (a && b && src && app_source_next(src, &f, &err) == 1) {
@@ -459,7 +446,7 @@ static void check_sequence_frame(int i, const eng_hands_result *res,
 static void test_sequence(eng_runtime *rt)
 {
     eng_hands *h = make_hands(rt, (eng_hands_desc){0});
-    app_source *src = open_source(MEDIA "images/hands_two_spread.jpg");
+    app_source *src = test_open_source(MEDIA "images/hands_two_spread.jpg");
     app_frame f;
     eng_error err = {0};
     if (!h || !src || app_source_next(src, &f, &err) != 1) {
@@ -526,7 +513,7 @@ static void run_video(eng_runtime *rt, eng_stride stride, video_run *v)
     eng_hands *h = make_hands(rt, (eng_hands_desc){.max_hands = 1,
                                                    .stride = stride});
     tjson *ref = tjson_load(REFERENCE "videos/asl_hand_10s.json");
-    app_source *src = open_source(MEDIA "videos/asl_hand_10s.mp4");
+    app_source *src = test_open_source(MEDIA "videos/asl_hand_10s.mp4");
     const tjson *frames = tjson_get(ref, "frames");
     int fixed = stride.mode == ENG_STRIDE_FIXED ? stride.stride : 0;
     int prev_id = 0, prev_label = -1;

@@ -16,6 +16,7 @@
 #include "json.h"
 #include "pose.h"
 #include "source.h"
+#include "media.h"
 #include "testlib.h"
 
 #define DATA POSESCOPE_TEST_DATA
@@ -134,21 +135,6 @@ static int ref_distances(const eng_person *o, const tjson *kps, float *err)
     return n;
 }
 
-/* Opens a source; NULL (and a failed check) on error. */
-static app_source *open_source(const char *path)
-{
-    app_source_desc d = {.spec = path};
-    app_source *s = NULL;
-    eng_error err = {0};
-    CHECK(app_source_open(&d, &s, &err) == ENG_OK, "%s: %s", path, err.msg);
-    return s;
-}
-
-static eng_image frame_image(const app_frame *f)
-{
-    return (eng_image){f->width, f->height, f->stride, f->rgb};
-}
-
 /* ---- the video against the reference ---- */
 
 static void test_video_reference(void)
@@ -156,7 +142,7 @@ static void test_video_reference(void)
     tjson *ref = tjson_load(DATA "/reference/mediapipe/videos/"
                                  "pose_squats_10s.json");
     const tjson *frames = tjson_get(ref, "frames");
-    app_source *src = open_source(VIDEO);
+    app_source *src = test_open_source(VIDEO);
     eng_pose *p = make_pose((eng_pose_desc){.no_smoothing = true});
     if (!ref || !src || !p)
         goto out;
@@ -166,7 +152,7 @@ static void test_video_reference(void)
     app_frame f;
     eng_error e = {0};
     while (nf < tjson_len(frames) && app_source_next(src, &f, &e) == 1) {
-        eng_image img = frame_image(&f);
+        eng_image img = test_frame_image(&f);
         eng_pose_result res;
         CHECK(eng_pose_process(p, &img, f.t, &res, &e) == ENG_OK, "%s",
               e.msg);
@@ -246,14 +232,14 @@ static void test_image(eng_pose *p, const char *name)
              DATA "/reference/mediapipe/images/%.*s.json",
              (int)(strrchr(name, '.') - name), name);
     tjson *ref = tjson_load(ref_path);
-    app_source *src = open_source(path);
+    app_source *src = test_open_source(path);
     app_frame f;
     eng_error e = {0};
     if (!ref || !src || app_source_next(src, &f, &e) != 1) {
         CHECK(0, "%s: cannot decode (%s)", name, e.msg);
         goto out;
     }
-    eng_image img = frame_image(&f);
+    eng_image img = test_frame_image(&f);
     eng_pose_result res;
     CHECK(eng_pose_process(p, &img, 0.0, &res, &e) == ENG_OK, "%s", e.msg);
     CHECK(res.n_people == 1 && res.detector_ran, "%s: %d people", name,
@@ -299,7 +285,7 @@ typedef struct clip {
 static bool load_clip(clip *c)
 {
     memset(c, 0, sizeof(*c));
-    app_source *src = open_source(VIDEO);
+    app_source *src = test_open_source(VIDEO);
     app_frame f;
     eng_error e = {0};
     while (src && c->n < ALLOC_FRAMES && app_source_next(src, &f, &e) == 1) {
