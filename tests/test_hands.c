@@ -4,13 +4,12 @@
  * expected keypoints of MediaPipe's own hands test image; the FIXED
  * detector stride; and no allocation in eng_hands_process() after the
  * first frame (a counting allocator). Prints the measured numbers. */
-#include <errno.h>
 #include <math.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_count.h"
 #include "hands.h"
 #include "json.h"
 #include "runtime.h"
@@ -20,100 +19,6 @@
 
 #define MEDIA POSESCOPE_TEST_DATA "/media/"
 #define REFERENCE POSESCOPE_TEST_DATA "/reference/mediapipe/"
-
-/* ---- Allocation counting: every allocation in the process. ---- */
-
-static atomic_long n_allocs;
-
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define ASAN 1
-#endif
-
-#ifdef ASAN
-/* ASan owns malloc; it reports every allocation to this hook instead.
- * Declared here: GCC does not ship <sanitizer/allocator_interface.h>. */
-int __sanitizer_install_malloc_and_free_hooks(
-    void (*on_malloc)(const volatile void *, size_t),
-    void (*on_free)(const volatile void *));
-
-static void on_malloc(const volatile void *p, size_t n)
-{
-    (void)p;
-    (void)n;
-    n_allocs++;
-}
-
-static void on_free(const volatile void *p)
-{
-    (void)p;
-}
-
-static void count_allocations(void)
-{
-    __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
-}
-#else
-/* glibc's own entry points; these definitions interpose the public ones. */
-void *__libc_malloc(size_t n);
-void *__libc_calloc(size_t n, size_t size);
-void *__libc_realloc(void *p, size_t n);
-void *__libc_memalign(size_t align, size_t n);
-void __libc_free(void *p);
-
-void *malloc(size_t n)
-{
-    n_allocs++;
-    return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t size)
-{
-    n_allocs++;
-    return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n)
-{
-    n_allocs++;
-    return __libc_realloc(p, n);
-}
-
-void free(void *p)
-{
-    __libc_free(p);
-}
-
-void *aligned_alloc(size_t align, size_t n)
-{
-    n_allocs++;
-    return __libc_memalign(align, n);
-}
-
-void *memalign(size_t align, size_t n)
-{
-    n_allocs++;
-    return __libc_memalign(align, n);
-}
-
-int posix_memalign(void **out, size_t align, size_t n)
-{
-    n_allocs++;
-    void *p = __libc_memalign(align, n);
-    if (!p)
-        return ENOMEM;
-    *out = p;
-    return 0;
-}
-
-static void count_allocations(void)
-{
-}
-#endif
 
 /* ---- Statistics over keypoint distances. ---- */
 
@@ -270,9 +175,9 @@ static long process(eng_hands *h, const app_frame *f, eng_hands_result *res)
 {
     eng_image img = test_frame_image(f);
     eng_error err = {0};
-    long before = n_allocs;
+    long before = test_alloc_count();
     eng_status st = eng_hands_process(h, &img, f->t, res, &err);
-    long made = n_allocs - before;
+    long made = test_alloc_count() - before;
     CHECK(st == ENG_OK, "eng_hands_process: %s", err.msg);
     return made;
 }
@@ -374,10 +279,10 @@ out:
 
 static void test_images(eng_runtime *rt)
 {
-    long before = n_allocs;
+    long before = test_alloc_count();
     eng_hands *h = make_hands(rt, (eng_hands_desc){.static_images = true});
     /* Creating loads models: the counter must have seen it. */
-    CHECK(n_allocs > before, "the allocation counter counts nothing");
+    CHECK(test_alloc_count() > before, "the allocation counter counts nothing");
     if (!h)
         return;
     long allocs = 0;
@@ -635,7 +540,7 @@ static void test_errors(eng_runtime *rt)
 
 int main(void)
 {
-    count_allocations();
+    test_alloc_count_start();
     eng_runtime *rt = NULL;
     eng_error err = {0};
     if (eng_runtime_create(NULL, &rt, &err) != ENG_OK) {

@@ -18,13 +18,12 @@
  * unsupported variants, that a run neither allocates nor moves its
  * buffers, and that the numerics mode is fixed for the process.
  */
-#include <errno.h>
 #include <math.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_count.h"
 #include "graph.h"
 #include "model.h"
 #include "ref_ops.h"
@@ -33,57 +32,9 @@
 
 /* ---- allocation counting ------------------------------------------------ */
 
-/* glibc lets a program replace malloc; these count every allocation in the
- * process (XNNPACK's and the pool's included) and forward to glibc. Not
- * under AddressSanitizer, which owns malloc itself. */
+/* Checked in the plain build only, as before the counter was shared. */
 #ifndef __SANITIZE_ADDRESS__
 #define COUNT_ALLOCS 1
-void *__libc_malloc(size_t size);
-void *__libc_calloc(size_t n, size_t size);
-void *__libc_realloc(void *p, size_t size);
-void *__libc_memalign(size_t align, size_t size);
-
-static atomic_long n_allocs;
-
-void *malloc(size_t size)
-{
-    n_allocs++;
-    return __libc_malloc(size);
-}
-
-void *calloc(size_t n, size_t size)
-{
-    n_allocs++;
-    return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t size)
-{
-    n_allocs++;
-    return __libc_realloc(p, size);
-}
-
-void *aligned_alloc(size_t align, size_t size)
-{
-    n_allocs++;
-    return __libc_memalign(align, size);
-}
-
-void *memalign(size_t align, size_t size)
-{
-    n_allocs++;
-    return __libc_memalign(align, size);
-}
-
-int posix_memalign(void **out, size_t align, size_t size)
-{
-    n_allocs++;
-    void *p = __libc_memalign(align, size);
-    if (!p)
-        return ENOMEM;
-    *out = p;
-    return 0;
-}
 #endif
 
 /* ---- graph building ----------------------------------------------------- */
@@ -1222,7 +1173,7 @@ static void test_no_allocation(void)
 {
     size_t all;
 #ifdef COUNT_ALLOCS
-    long at_start = n_allocs;
+    long at_start = test_alloc_count();
 #endif
     eng_model *m = make_model(build_block, NULL, 1, &all);
     if (!m)
@@ -1232,11 +1183,11 @@ static void test_no_allocation(void)
 #ifdef COUNT_ALLOCS
     /* Creating the model allocates; if nothing was counted, another
      * allocator (valgrind's) took over and the count means nothing. */
-    if (n_allocs > at_start) {
-        long before = n_allocs;
+    if (test_alloc_count() > at_start) {
+        long before = test_alloc_count();
         for (int i = 0; i < 20; i++)
             eng_model_run(m, &err);
-        long during = n_allocs - before;
+        long during = test_alloc_count() - before;
         CHECK(during == 0, "%ld allocations in 20 runs", during);
         printf("allocations in 20 runs: %ld\n", during);
     } else {
@@ -1290,6 +1241,7 @@ static void test_numerics_fixed(void)
 
 int main(void)
 {
+    test_alloc_count_start();
     eng_error err = {0};
     for (int i = 0; i < N_RUNTIMES; i++) {
         if (eng_runtime_create(&runtime_descs[i], &runtimes[i], &err)) {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_count.h"
 #include "json.h"
 #include "pose.h"
 #include "source.h"
@@ -23,54 +24,10 @@
 #define VIDEO DATA "/media/videos/pose_squats_10s.mp4"
 #define ALLOC_FRAMES 12
 
-/* ---- counting allocator (not under ASan, which owns malloc) ---- */
+/* ---- allocation counting (plain build only, as before it was shared) ---- */
 
 #ifndef __SANITIZE_ADDRESS__
 #define COUNT_ALLOCS 1
-void *__libc_malloc(size_t n);
-void *__libc_calloc(size_t n, size_t size);
-void *__libc_realloc(void *p, size_t n);
-void *__libc_memalign(size_t align, size_t n);
-
-static int counting;
-static long n_allocs;
-
-static void count(void)
-{
-    if (__atomic_load_n(&counting, __ATOMIC_RELAXED))
-        __atomic_fetch_add(&n_allocs, 1, __ATOMIC_RELAXED);
-}
-
-void *malloc(size_t n)
-{
-    count();
-    return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t size)
-{
-    count();
-    return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n)
-{
-    count();
-    return __libc_realloc(p, n);
-}
-
-void *aligned_alloc(size_t align, size_t n)
-{
-    count();
-    return __libc_memalign(align, n);
-}
-
-int posix_memalign(void **out, size_t align, size_t n)
-{
-    count();
-    *out = __libc_memalign(align, n);
-    return *out ? 0 : 12; /* ENOMEM */
-}
 #endif
 
 /* ---- helpers ---- */
@@ -322,15 +279,12 @@ static void run_clip(const clip *c, eng_pose_desc d, run_log *log)
         eng_pose_result res;
         eng_error e = {0};
 #ifdef COUNT_ALLOCS
-        long before = __atomic_load_n(&n_allocs, __ATOMIC_RELAXED);
-        __atomic_store_n(&counting, 1, __ATOMIC_RELAXED);
+        long before = test_alloc_count();
 #endif
         eng_status st = eng_pose_process(p, &img, c->t[i], &res, &e);
 #ifdef COUNT_ALLOCS
-        __atomic_store_n(&counting, 0, __ATOMIC_RELAXED);
         if (i > 0)
-            log->allocs += __atomic_load_n(&n_allocs, __ATOMIC_RELAXED) -
-                           before;
+            log->allocs += test_alloc_count() - before;
 #endif
         CHECK(st == ENG_OK, "frame %d: %s", i, e.msg);
         log->det[i] = res.detector_ran;
@@ -416,6 +370,7 @@ static void test_errors(void)
 
 int main(void)
 {
+    test_alloc_count_start();
     eng_error err = {0};
     eng_runtime_desc rd = {0};
     if (eng_runtime_create(&rd, &rt, &err) != ENG_OK) {
