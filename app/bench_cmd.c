@@ -243,21 +243,13 @@ static app_status parse(int argc, char **argv, app_pipeline_desc *pd,
                         const char **spec, int *frames, eng_error *err)
 {
     app_pipeline_args a = { 0 };
-    app_option opts[APP_PIPELINE_MAX_OPTIONS + 1];
-    int n = app_pipeline_options(&a, false, opts);
-    opts[n++] = (app_option){ "--frames", APP_OPT_INT, frames, 1,
-                              1000000 };
-    char *pos[1];
-    int n_pos;
-    app_status st = app_parse_options(argc, argv, opts, n, pos, 1, &n_pos,
-                                      err);
+    const app_option extra[] = {
+        { "--frames", APP_OPT_INT, frames, 1, 1000000 },
+    };
+    app_status st = app_pipeline_parse(argc, argv, &a, false, extra, 1,
+                                       "bench", spec, err);
     if (st != APP_OK)
         return st;
-    if (n_pos == 0) {
-        eng_fail(err, ENG_EINVAL, "bench needs a SOURCE");
-        return APP_USAGE;
-    }
-    *spec = pos[0];
     a.no_smoothing = 1;
     return app_pipeline_desc_from_args(&a, pd, err) == ENG_OK ? APP_OK
                                                              : APP_USAGE;

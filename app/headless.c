@@ -288,28 +288,19 @@ typedef struct headless_args {
 static app_status parse_args(int argc, char **argv, headless_args *a,
                              const char **spec, eng_error *err)
 {
-    app_option opts[APP_PIPELINE_MAX_OPTIONS + 3];
-    int n = app_pipeline_options(&a->pl, true, opts);
-    opts[n++] = (app_option){ "--out", APP_OPT_STRING, &a->out, 0, 0 };
-    opts[n++] = (app_option){ "--sequence", APP_OPT_FLAG, &a->sequence, 0,
-                              0 };
-    opts[n++] = (app_option){ "--headless", APP_OPT_FLAG, &a->headless, 0,
-                              0 };
-    char *pos[1];
-    int n_pos;
-    app_status st = app_parse_options(argc, argv, opts, n, pos, 1, &n_pos,
-                                      err);
+    const app_option extra[] = {
+        { "--out", APP_OPT_STRING, &a->out, 0, 0 },
+        { "--sequence", APP_OPT_FLAG, &a->sequence, 0, 0 },
+        { "--headless", APP_OPT_FLAG, &a->headless, 0, 0 },
+    };
+    app_status st = app_pipeline_parse(argc, argv, &a->pl, true, extra, 3,
+                                       "--headless", spec, err);
     if (st != APP_OK)
         return st;
-    if (n_pos == 0) {
-        eng_fail(err, ENG_EINVAL, "--headless needs a SOURCE");
-        return APP_USAGE;
-    }
     if (!a->out) {
         eng_fail(err, ENG_EINVAL, "--headless needs --out DIR");
         return APP_USAGE;
     }
-    *spec = pos[0];
     return APP_OK;
 }
 

@@ -28,8 +28,10 @@ const char app_pipeline_usage[] =
     "  --fast-math             FMA/AVX-512 kernels: faster, not TFLite's "
     "exact bits\n";
 
-int app_pipeline_options(app_pipeline_args *a, bool with_stride,
-                         app_option *opts)
+app_status app_pipeline_parse(int argc, char **argv, app_pipeline_args *a,
+                              bool with_stride, const app_option *extra,
+                              int n_extra, const char *command,
+                              const char **spec, eng_error *err)
 {
     const app_option common[] = {
         { "--max-people", APP_OPT_INT, &a->max_people, 1, ENG_MAX_PEOPLE },
@@ -44,9 +46,25 @@ int app_pipeline_options(app_pipeline_args *a, bool with_stride,
         { "--detector-stride", APP_OPT_STRING, &a->stride, 0, 0 },
         { "--no-smoothing", APP_OPT_FLAG, &a->no_smoothing, 0, 0 },
     };
-    int n = (int)(sizeof(common) / sizeof(common[0])) - (with_stride ? 0 : 2);
+    enum { N_COMMON = sizeof(common) / sizeof(common[0]) };
+    app_option opts[N_COMMON + APP_PIPELINE_MAX_EXTRA];
+    int n = N_COMMON - (with_stride ? 0 : 2);
+    if (n_extra > APP_PIPELINE_MAX_EXTRA)
+        n_extra = APP_PIPELINE_MAX_EXTRA;
     memcpy(opts, common, (size_t)n * sizeof(*opts));
-    return n;
+    memcpy(opts + n, extra, (size_t)n_extra * sizeof(*opts));
+    char *pos[1];
+    int n_pos;
+    app_status st = app_parse_options(argc, argv, opts, n + n_extra, pos, 1,
+                                      &n_pos, err);
+    if (st != APP_OK)
+        return st;
+    if (n_pos == 0) {
+        eng_fail(err, ENG_EINVAL, "%s needs a SOURCE", command);
+        return APP_USAGE;
+    }
+    *spec = pos[0];
+    return APP_OK;
 }
 
 static eng_status parse_stride(const char *s, int max_stride,

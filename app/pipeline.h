@@ -40,13 +40,18 @@ typedef struct app_pipeline_args {
     const char *stride, *pose_model, *hand_model;
 } app_pipeline_args;
 
-#define APP_PIPELINE_MAX_OPTIONS 11
+#define APP_PIPELINE_MAX_EXTRA 4
 
-/* Fills opts (room for APP_PIPELINE_MAX_OPTIONS) with the shared options
- * writing into *args; `with_stride` adds --detector-stride and
- * --no-smoothing (the benchmark sets both itself). Returns the count. */
-int app_pipeline_options(app_pipeline_args *args, bool with_stride,
-                         app_option *opts);
+/* Parses argv[1..argc) of a command that runs the pipeline on one SOURCE:
+ * the shared options into *args (`with_stride` adds --detector-stride and
+ * --no-smoothing; the benchmark sets both itself), the command's own
+ * `extra` options (at most APP_PIPELINE_MAX_EXTRA), and exactly one
+ * positional SOURCE into *spec. APP_USAGE with "<command> needs a SOURCE"
+ * when it is missing; otherwise as app_parse_options(). */
+app_status app_pipeline_parse(int argc, char **argv, app_pipeline_args *args,
+                              bool with_stride, const app_option *extra,
+                              int n_extra, const char *command,
+                              const char **spec, eng_error *err);
 
 /* Checks args and fills *desc. EINVAL with a message naming the option. */
 eng_status app_pipeline_desc_from_args(const app_pipeline_args *args,
