@@ -17,8 +17,8 @@
 #include <stdio.h>
 
 #include "json.h"
+#include "media.h"
 #include "pose.h"
-#include "source.h"
 #include "testlib.h"
 
 #define DATA POSESCOPE_TEST_DATA
@@ -97,11 +97,10 @@ int main(void)
                                          sizeof(lm)),
         .no_smoothing = true,
     };
-    app_source_desc sd = {.spec = DATA "/media/videos/pose_squats_10s.mp4"};
     if (!g2 || !g3 ||
         eng_runtime_create(&(eng_runtime_desc){0}, &rt, &err) != ENG_OK ||
         eng_pose_create(rt, &d, &p, &err) != ENG_OK ||
-        app_source_open(&sd, &src, &err) != ENG_OK) {
+        !(src = test_open_source(DATA "/media/videos/pose_squats_10s.mp4"))) {
         CHECK(0, "setup: %s", err.msg);
         goto out;
     }
@@ -109,7 +108,7 @@ int main(void)
     app_frame f;
     int n = 0;
     while (n < FRAMES && app_source_next(src, &f, &err) == 1) {
-        eng_image img = {f.width, f.height, f.stride, f.rgb};
+        eng_image img = test_frame_image(&f);
         eng_pose_result res;
         CHECK(eng_pose_process(p, &img, f.t, &res, &err) == ENG_OK, "%s",
               err.msg);
