@@ -1,17 +1,18 @@
 /*
  * test_pose_golden: pose_squats_10s against the video's golden file from
- * tfjs-models (pose_squats.full.json / pose_squats_3d.full.json), with the
- * tolerances Google's own test uses for it: every point within 31 px,
- * every world point within 0.24 m. Smoothing is off, as in the MediaPipe
- * reference run; that reference is measured against the golden file too,
- * so a failure can be told apart from a difference of ours.
+ * tfjs-models (pose_squats.full.json / pose_squats_3d.full.json), under
+ * the protocol of Google's own test for it (tfjs-models pose-detection,
+ * blazepose_mediapipe/mediapipe_test.ts): smoothing on with MediaPipe's
+ * parameters, and timestamps stepped by 1/30 s instead of the file's
+ * 1/5 s, "so that the filter uses the same fps as the reference test"
+ * (the golden file was made that way). Bars: that test's tolerances,
+ * every point within 31 px and every world point within 0.24 m; Google's
+ * test bounds each coordinate, this one the Euclidean distance, which is
+ * stricter.
  *
- * The 31 px bar is not met by Google's own MediaPipe pipeline either (its
- * fast-moving wrist and finger points miss the golden file, made by
- * another MediaPipe build, by up to 52 px). Until that is settled the
- * 2-D check asserts that we are no further from the golden file than
- * MediaPipe is, and prints both against the 31 px bar; the world-point bar
- * is asserted as specified.
+ * With smoothing off (the protocol of the MediaPipe reference run in
+ * tests/data/reference) the fast wrists miss the golden file by up to
+ * 52 px, in MediaPipe's own pipeline too: the golden file is smoothed.
  */
 #include <math.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #define FRAMES 50
 #define MAX_PX 31.0f
 #define MAX_M 0.24f
+#define GOOGLE_TEST_FRAME_S (1.0 / 30.0)
 
 typedef struct worst {
     float px, m;
@@ -54,32 +56,6 @@ static void score(worst *w, const float (*kp)[4], const float (*world)[3],
     }
 }
 
-/* The MediaPipe reference run against the same golden file. */
-static worst reference_vs_golden(const tjson *g2, const tjson *g3)
-{
-    worst w = {0};
-    tjson *ref = tjson_load(DATA "/reference/mediapipe/videos/"
-                                 "pose_squats_10s.json");
-    for (int i = 0; i < FRAMES; i++) {
-        const tjson *p = tjson_at(tjson_get(tjson_at(tjson_get(ref, "frames"),
-                                                     i), "pose"), 0);
-        float kp[ENG_POSE_POINTS][4] = {{0}}, wo[ENG_POSE_POINTS][3];
-        for (int k = 0; k < ENG_POSE_POINTS; k++) {
-            const tjson *a = tjson_at(tjson_get(p, "keypoints"), k);
-            const tjson *b = tjson_at(tjson_get(p, "world"), k);
-            kp[k][0] = (float)tjson_num(tjson_get(a, "x"), NAN);
-            kp[k][1] = (float)tjson_num(tjson_get(a, "y"), NAN);
-            wo[k][0] = (float)tjson_num(tjson_get(b, "x"), NAN);
-            wo[k][1] = (float)tjson_num(tjson_get(b, "y"), NAN);
-            wo[k][2] = (float)tjson_num(tjson_get(b, "z"), NAN);
-        }
-        score(&w, (const float(*)[4])kp, (const float(*)[3])wo,
-              tjson_at(g2, i), tjson_at(g3, i));
-    }
-    tjson_free(ref);
-    return w;
-}
-
 int main(void)
 {
     eng_runtime *rt = NULL;
@@ -95,7 +71,6 @@ int main(void)
         .detector_path = test_model_path("pose_detection", det, sizeof(det)),
         .landmark_path = test_model_path("pose_landmark_full", lm,
                                          sizeof(lm)),
-        .no_smoothing = true,
     };
     if (!g2 || !g3 ||
         eng_runtime_create(&(eng_runtime_desc){0}, &rt, &err) != ENG_OK ||
@@ -110,7 +85,8 @@ int main(void)
     while (n < FRAMES && app_source_next(src, &f, &err) == 1) {
         eng_image img = test_frame_image(&f);
         eng_pose_result res;
-        CHECK(eng_pose_process(p, &img, f.t, &res, &err) == ENG_OK, "%s",
+        double t = n * GOOGLE_TEST_FRAME_S;
+        CHECK(eng_pose_process(p, &img, t, &res, &err) == ENG_OK, "%s",
               err.msg);
         CHECK(res.n_people == 1, "frame %d: %d people", n, res.n_people);
         if (res.n_people == 1)
@@ -119,16 +95,12 @@ int main(void)
                   tjson_at(g3, n));
         n++;
     }
-    worst r = reference_vs_golden(g2, g3);
-    printf("vs golden: max %.2f px (%d of %d points over %.0f), world max "
-           "%.3f m (%d over %.2f)\n", w.px, w.over_px, n * ENG_POSE_POINTS,
-           MAX_PX, w.m, w.over_m, MAX_M);
-    printf("MediaPipe reference vs golden: max %.2f px (%d over), world "
-           "max %.3f m (%d over)\n", r.px, r.over_px, r.m, r.over_m);
+    printf("vs golden (smoothing on, 30 fps clock): max %.2f px (%d of %d "
+           "points over %.0f), world max %.3f m (%d over %.2f)\n", w.px,
+           w.over_px, n * ENG_POSE_POINTS, MAX_PX, w.m, w.over_m, MAX_M);
     CHECK(n == FRAMES, "decoded %d frames", n);
-    CHECK(w.px <= r.px && w.over_px <= r.over_px,
-          "%d points beyond %.0f px (max %.2f); MediaPipe itself: %d "
-          "(max %.2f)", w.over_px, MAX_PX, w.px, r.over_px, r.px);
+    CHECK(w.over_px == 0, "%d points beyond %.0f px (max %.2f)", w.over_px,
+          MAX_PX, w.px);
     CHECK(w.over_m == 0, "%d world points beyond %.2f m (max %.3f)",
           w.over_m, MAX_M, w.m);
 out:
