@@ -754,6 +754,45 @@ eng_status eng_graph_optimize(eng_graph *g, eng_error *err)
     return eng_graph_check(g, err);
 }
 
+/* Marks in `live` every node some graph output depends on. Producers come
+ * before their consumers, so one backward sweep suffices. */
+static void mark_live(const eng_graph *g, unsigned char *live)
+{
+    for (int i = 0; i < g->n_outputs; i++) {
+        int pr = g->tensors[g->outputs[i]].producer;
+        if (pr >= 0)
+            live[pr] = 1;
+    }
+    for (int n = g->n_nodes - 1; n >= 0; n--) {
+        for (int j = 0; live[n] && j < g->nodes[n].n_inputs; j++) {
+            int t = g->nodes[n].inputs[j];
+            if (t >= 0 && g->tensors[t].producer >= 0)
+                live[g->tensors[t].producer] = 1;
+        }
+    }
+}
+
+eng_status eng_graph_drop_output(eng_graph *g, int i, eng_error *err)
+{
+    if (i < 0 || i >= g->n_outputs || g->n_outputs < 2)
+        return eng_fail(err, ENG_EINVAL,
+                        "drop output %d: the graph has %d outputs and keeps "
+                        "at least one", i, g->n_outputs);
+    memmove(&g->outputs[i], &g->outputs[i + 1],
+            (size_t)(g->n_outputs - i - 1) * sizeof(g->outputs[0]));
+    g->n_outputs--;
+    unsigned char *live = calloc((size_t)g->n_nodes + 1, 1);
+    if (!live)
+        return eng_fail(err, ENG_ENOMEM, "drop output: out of memory");
+    mark_live(g, live);
+    for (int n = g->n_nodes - 1; n >= 0; n--) {
+        if (!live[n])
+            remove_node(g, n);
+    }
+    free(live);
+    return eng_graph_check(g, err);
+}
+
 /* ---- statistics --------------------------------------------------------- */
 
 int64_t eng_node_flops(const eng_graph *g, const eng_node *n)

@@ -186,6 +186,12 @@ eng_status eng_graph_check(const eng_graph *g, eng_error *err);
  * leaves it checked. Tensors that lose their producer stay, unused. */
 eng_status eng_graph_optimize(eng_graph *g, eng_error *err);
 
+/* Removes graph output i (0 <= i < n_outputs; later outputs move down one
+ * index) and every node that then feeds no remaining output: the work of
+ * an output the caller never reads. Requires a checked graph; leaves it
+ * checked. EINVAL for a bad index or the last output. */
+eng_status eng_graph_drop_output(eng_graph *g, int i, eng_error *err);
+
 /* Computes the output shape of node n from its inputs' shapes into
  * (ndim, dims). EFORMAT/EUNSUPPORTED when the inputs do not fit the op. */
 eng_status eng_graph_infer_shape(const eng_graph *g, const eng_node *n,
