@@ -24,7 +24,10 @@ const char app_pipeline_usage[] =
     "  --pose-model SIZE       lite, full (default) or heavy\n"
     "  --hand-model SIZE       lite or full (default)\n"
     "  --no-pose, --no-hands   skip a task\n"
-    "  --threads N             compute threads (default: one per core)\n"
+    "  --threads N             compute threads (default: one per core; a "
+    "model runs\n"
+    "                          on one when that measures faster, as on a "
+    "busy machine)\n"
     "  --fast-math             FMA/AVX-512 kernels: faster, not TFLite's "
     "exact bits\n";
 
@@ -192,6 +195,7 @@ eng_status app_pipeline_create(const app_pipeline_desc *desc,
     eng_runtime_desc rd = {
         .threads = desc->threads,
         .numerics = desc->numerics,
+        .adaptive = 1,
     };
     eng_status st = eng_runtime_create(&rd, &p->rt, err);
     if (st == ENG_OK && !desc->no_pose)

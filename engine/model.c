@@ -79,6 +79,28 @@ typedef struct node_exec {
     } k;
 } node_exec;
 
+/* The pool or the caller's thread alone. A pool of N threads waits at the
+ * end of every node for its slowest worker; when other processes keep
+ * the cores busy, a worker the scheduler has not run yet stalls each of
+ * the ~100 nodes of a model by up to a time slice. Measured on 2 cores
+ * with two other busy processes: hand_landmark_full took 25 ms on the
+ * pool against 10 ms alone, 4 ms idle. So each model keeps a moving
+ * average of its run time in either mode, runs in the faster one, and
+ * now and then runs once in the other to see whether things changed:
+ * after 8 runs, then, while the answer stays the same, after twice as
+ * many each time, up to 256. Results are the same bits either way (the
+ * kernels' work split does not depend on the pool). */
+enum { MODE_ALONE, MODE_POOL };
+#define CHOICE_FIRST_PROBE 8
+#define CHOICE_MAX_PROBE 256
+
+typedef struct pool_choice {
+    double avg_ms[2]; /* by mode; 0 = not measured yet */
+    int mode;         /* the mode runs use */
+    int interval;     /* runs between probes of the other mode */
+    int until_probe;
+} pool_choice;
+
 struct eng_model {
     /* Set at create, read-only afterwards. */
     eng_runtime *rt;   /* borrowed */
@@ -98,6 +120,9 @@ struct eng_model {
     /* Profile: entries' op/backend/nodes/flops fixed at create. */
     int profiling;
     eng_profile prof;
+
+    /* Adaptive runs (eng_runtime_adaptive): run time per mode, averaged. */
+    pool_choice choice;
 };
 
 static eng_status node_fail(eng_error *err, eng_status st, const eng_graph *g,
@@ -1029,6 +1054,8 @@ eng_status eng_model_create(eng_runtime *rt, eng_graph *graph, eng_model **out,
         return eng_fail(err, ENG_ENOMEM, "model: out of memory");
     }
     m->rt = rt;
+    m->choice = (pool_choice){{0.0, 0.0}, MODE_POOL, CHOICE_FIRST_PROBE,
+                              CHOICE_FIRST_PROBE};
     m->g = graph;
     int exact = eng_runtime_numerics(rt) == ENG_NUMERICS_EXACT;
     m->own_avx2 = eng_runtime_own_kernels(rt) && eng_kernel_have_avx2();
@@ -1084,9 +1111,9 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
-static eng_status run_exec(eng_model *m, const node_exec *e, eng_error *err)
+static eng_status run_exec(eng_model *m, const node_exec *e,
+                           pthreadpool_t pool, eng_error *err)
 {
-    pthreadpool_t pool = eng_runtime_pool(m->rt);
     switch (e->kind) {
     case EXEC_XNN: {
         enum xnn_status xs = xnn_run_operator(e->k.op, pool);
@@ -1110,11 +1137,11 @@ static eng_status run_exec(eng_model *m, const node_exec *e, eng_error *err)
     return ENG_OK;
 }
 
-eng_status eng_model_run(eng_model *m, eng_error *err)
+static eng_status run_all(eng_model *m, pthreadpool_t pool, eng_error *err)
 {
     if (!m->profiling) {
         for (int i = 0; i < m->n_execs; i++) {
-            eng_status st = run_exec(m, &m->execs[i], err);
+            eng_status st = run_exec(m, &m->execs[i], pool, err);
             if (st)
                 return st;
         }
@@ -1122,7 +1149,7 @@ eng_status eng_model_run(eng_model *m, eng_error *err)
     }
     double start = now_ms(), t0 = start;
     for (int i = 0; i < m->n_execs; i++) {
-        eng_status st = run_exec(m, &m->execs[i], err);
+        eng_status st = run_exec(m, &m->execs[i], pool, err);
         if (st)
             return st;
         double t1 = now_ms();
@@ -1132,6 +1159,40 @@ eng_status eng_model_run(eng_model *m, eng_error *err)
     m->prof.total_ms += t0 - start;
     m->prof.runs++;
     return ENG_OK;
+}
+
+/* Folds a run of `ms` in `mode` into the averages; after a probe, keeps
+ * the faster mode and spaces the probes out while the answer holds. */
+static void choice_update(pool_choice *c, int mode, double ms, int probe)
+{
+    double *avg = &c->avg_ms[mode];
+    *avg = *avg > 0.0 ? 0.7 * *avg + 0.3 * ms : ms;
+    if (!probe)
+        return;
+    int best = c->avg_ms[MODE_ALONE] < c->avg_ms[MODE_POOL] ? MODE_ALONE
+                                                              : MODE_POOL;
+    if (best == c->mode) {
+        c->interval = c->interval * 2 < CHOICE_MAX_PROBE ? c->interval * 2
+                                                          : CHOICE_MAX_PROBE;
+    } else {
+        c->mode = best;
+        c->interval = CHOICE_FIRST_PROBE;
+    }
+    c->until_probe = c->interval;
+}
+
+eng_status eng_model_run(eng_model *m, eng_error *err)
+{
+    pthreadpool_t pool = eng_runtime_pool(m->rt);
+    if (!pool || !eng_runtime_adaptive(m->rt))
+        return run_all(m, pool, err);
+    pool_choice *c = &m->choice;
+    int probe = --c->until_probe <= 0;
+    int mode = probe ? !c->mode : c->mode;
+    double t0 = now_ms();
+    eng_status st = run_all(m, mode == MODE_POOL ? pool : NULL, err);
+    choice_update(c, mode, now_ms() - t0, probe);
+    return st;
 }
 
 const eng_graph *eng_model_graph(const eng_model *m)

@@ -17,6 +17,7 @@ struct eng_runtime {
     pthreadpool_t pool; /* owned; NULL for one thread: no pool overhead */
     int threads;
     int own_kernels;
+    int adaptive;
     eng_numerics numerics;
 };
 
@@ -113,6 +114,7 @@ eng_status eng_runtime_create(const eng_runtime_desc *desc, eng_runtime **out,
     rt->threads = threads;
     rt->own_kernels = !desc->xnnpack_only;
     rt->numerics = desc->numerics;
+    rt->adaptive = desc->adaptive != 0;
     if (threads > 1) {
         rt->pool = pthreadpool_create((size_t)threads);
         if (!rt->pool) {
@@ -135,6 +137,11 @@ void eng_runtime_destroy(eng_runtime *rt)
         pthreadpool_destroy(rt->pool);
     free(rt);
     xnn_deinitialize();
+}
+
+int eng_runtime_adaptive(const eng_runtime *rt)
+{
+    return rt->adaptive;
 }
 
 int eng_runtime_threads(const eng_runtime *rt)

@@ -56,6 +56,9 @@ typedef struct eng_runtime_desc {
     int xnnpack_only; /* 1 = never replace an XNNPACK operator by a faster
                        * posescope kernel (for tests and comparisons) */
     eng_numerics numerics; /* process-wide: see above */
+    int adaptive;     /* 1 = each model runs on the pool or on the caller's
+                       * thread alone, whichever its recent runs measured
+                       * faster (model.h says how); 0 = always the pool */
 } eng_runtime_desc;
 
 /* Creates the runtime; EINVAL for a bad desc or a numerics mode other than
@@ -76,6 +79,9 @@ void *eng_runtime_pool(const eng_runtime *rt);
 /* 1 unless the desc asked for XNNPACK only: models may then run their own
  * kernels where those beat XNNPACK on this CPU (see kernels.h). */
 int eng_runtime_own_kernels(const eng_runtime *rt);
+
+/* 1 when models choose between the pool and the caller's thread per run. */
+int eng_runtime_adaptive(const eng_runtime *rt);
 
 /* The numerics mode the runtime (and so the process) runs. */
 eng_numerics eng_runtime_numerics(const eng_runtime *rt);
