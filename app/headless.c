@@ -254,7 +254,6 @@ static eng_status process_all(run *r, app_source *src, app_pipeline *pl,
     eng_status st = ENG_OK;
     while (st == ENG_OK && !stop_requested) {
         app_frame f;
-        double t0 = app_now();
         int got = app_source_next(src, &f, err);
         if (got <= 0) {
             st = got < 0 ? err->status : ENG_OK;
@@ -263,8 +262,9 @@ static eng_status process_all(run *r, app_source *src, app_pipeline *pl,
         double t1 = app_now();
         eng_image img = { f.width, f.height, f.stride, f.rgb };
         st = app_pipeline_run(pl, &img, f.t, &r->res, err);
-        r->res.times.ms[APP_STAGE_DECODE] = (float)((t1 - t0) * 1e3);
-        r->res.times.ms[APP_STAGE_TOTAL] = (float)((app_now() - t0) * 1e3);
+        r->res.times.ms[APP_STAGE_DECODE] = (float)f.decode_ms;
+        r->res.times.ms[APP_STAGE_TOTAL] =
+            (float)(f.decode_ms + (app_now() - t1) * 1e3);
         if (st == ENG_OK)
             st = write_results(r, &f, err);
         if (st == ENG_OK)

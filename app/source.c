@@ -607,6 +607,7 @@ eng_status app_source_open(const app_source_desc *desc, app_source **out,
     avdevice_register_all();
     s->pkt = av_packet_alloc();
     s->frame = av_frame_alloc();
+    double t0 = app_now();
     eng_status st = s->pkt && s->frame
                         ? open_kind(s, desc, err)
                         : eng_fail(err, ENG_ENOMEM, "out of memory");
@@ -616,6 +617,7 @@ eng_status app_source_open(const app_source_desc *desc, app_source **out,
         app_source_close(s);
         return st;
     }
+    s->out.decode_ms = (app_now() - t0) * 1e3;
     s->info.width = s->out.width;
     s->info.height = s->out.height;
     s->pending = true;
@@ -636,6 +638,7 @@ int app_source_next(app_source *s, app_frame *frame, eng_error *err)
         return 1;
     }
     int got;
+    double t0 = app_now();
     if (s->files) {
         /* A bad file in a folder is skipped (counted), not fatal. */
         eng_error ignored;
@@ -647,6 +650,7 @@ int app_source_next(app_source *s, app_frame *frame, eng_error *err)
         return got;
     if (deliver(s, err) != ENG_OK)
         return -1;
+    s->out.decode_ms = (app_now() - t0) * 1e3;
     *frame = s->out;
     return 1;
 }

@@ -65,6 +65,8 @@ typedef struct app_frame {
                                 time (webcam), index / 30 (images) */
     const char *name;        /* image and folder sources: the file name;
                                 else NULL */
+    double decode_ms;        /* reading, decoding and converting it (the
+                                first frame: opening the source too) */
 } app_frame;
 
 /* Opens the source and reads its first header. EIO when it cannot be
