@@ -21,7 +21,9 @@
 #define P_CAM (P_T + 3)
 #define P_BETA (P_CAM + 3)
 #define MAXP (P_BETA + MAXB)
-#define MAXNZ (3 * 5 + 3 + MAXB) /* rotations of <= 5 joints, T or cam, betas */
+/* Non-zeros of a keypoint row: rotations of <= 5 joints, T or the
+ * camera, betas. */
+#define MAXNZ (3 * 5 + 3 + MAXB)
 
 /* Prior weights, in metres of keypoint error per radian (or per beta):
  * a twist of 0.1 rad costs as much as 2 mm of keypoint error. */
@@ -43,6 +45,7 @@ struct eng_handfit {
     double axis[NJ][3][3];          /* twist, flex, abduct */
     double lim[NJ][2][2];           /* [flex, abduct][lo, hi] */
     int anc[NK][5], n_anc[NK];      /* joints whose rotation moves kp */
+    int bet[NK][MAXB], n_bet[NK];   /* betas that move kp */
     /* Scratch for the solver: sized at creation, reused by every run. */
     double jtj[MAXP * MAXP], jtr[MAXP], a[MAXP * MAXP], delta[MAXP];
 };
@@ -201,7 +204,7 @@ eng_status eng_handfit_create(const eng_handmodel *model,
     if (f->desc.max_iterations <= 0)
         f->desc.max_iterations = 6;
     if (f->desc.weight_2d <= 0)
-        f->desc.weight_2d = 1;
+        f->desc.weight_2d = 2;
     if (f->desc.weight_temporal == 0)
         f->desc.weight_temporal = 1;
     f->nb = model->n_betas;
@@ -258,6 +261,23 @@ eng_status eng_handfit_create(const eng_handmodel *model,
         f->n_anc[k] = 0;
         for (int p = model->parent[k]; p >= 0; p = model->parent[p])
             f->anc[k][f->n_anc[k]++] = p;
+        /* A beta moves keypoint k when it moves a bone on k's path (or
+         * the wrist): the glb's bone betas each touch a few keypoints. */
+        f->n_bet[k] = 0;
+        for (int b = 0; b < f->nb; b++) {
+            int moves = 0;
+            for (int q = k; q >= 0; q = model->parent[q]) {
+                int par = model->parent[q];
+                for (int c = 0; c < 3; c++) {
+                    float d = model->j_shapedirs[(3 * q + c) * f->nb + b];
+                    if (par >= 0)
+                        d -= model->j_shapedirs[(3 * par + c) * f->nb + b];
+                    moves |= d != 0;
+                }
+            }
+            if (moves)
+                f->bet[k][f->n_bet[k]++] = b;
+        }
     }
     *out = f;
     return ENG_OK;
@@ -353,7 +373,6 @@ static void keypoint_rows(accum *a, const state *s, const posed *p,
                           const target *t)
 {
     eng_handfit *f = a->f;
-    int nb = f->nb;
     for (int k = 0; k < NK; k++) {
         /* d pos / d rotation increment of ancestor q: -[pos - o_q]x G_q. */
         double dr[5][3][3], db[3][MAXB];
@@ -392,7 +411,8 @@ static void keypoint_rows(accum *a, const state *s, const posed *p,
             m = nrot;
             id[m] = P_T + r;
             val[m++] = 1;
-            for (int b = 0; b < nb; b++) {
+            for (int i = 0; i < f->n_bet[k]; i++) {
+                int b = f->bet[k][i];
                 id[m] = P_BETA + b;
                 val[m++] = a->build ? db[r][b] : 0;
             }
@@ -415,7 +435,8 @@ static void keypoint_rows(accum *a, const state *s, const posed *p,
             val[m++] = w * (p->pos[k][r] + s->cam[1 + r]);
             id[m] = P_CAM + 1 + r;
             val[m++] = w * s->cam[0];
-            for (int b = 0; b < nb; b++) {
+            for (int i = 0; i < f->n_bet[k]; i++) {
+                int b = f->bet[k][i];
                 id[m] = P_BETA + b;
                 val[m++] = a->build ? w * s->cam[0] * db[r][b] : 0;
             }
@@ -752,6 +773,7 @@ eng_status eng_handfit_run(eng_handfit *f, const float world[21][3],
         double d3 = 0, d2 = 0;
         for (int c = 0; c < 3; c++) {
             res->kp3d[i][c] = (float)p.pos[k][c];
+            res->kp_world[i][c] = (float)(p.pos[k][c] + s.t[c]);
             double d = p.pos[k][c] + s.t[c] - t.world[k][c];
             d3 += d * d;
         }

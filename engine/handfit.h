@@ -23,11 +23,11 @@
  * finger towards the palm. Joint limits are on the axis-angle components
  * along `flex` and `abduct`.
  *
- * Camera: a model point X (model frame, metres; vertices from
- * eng_handmodel_skin, keypoints) is drawn at pixel
- * u = s (X.x + tx), v = s (X.y + ty). World landmarks are
- * X + transl. The world landmarks must be in image-aligned axes (x right,
- * y down, z away from the camera), as eng_hand.world is.
+ * Camera: a model point X (model frame = camera axes, metres; vertices
+ * from eng_handmodel_skin, keypoints) is drawn at pixel
+ * u = s (X.x + tx), v = s (X.y + ty). World landmarks are X + transl.
+ * They must be in image-aligned axes (x right, y down, z away from the
+ * camera), as eng_hand.world is.
  *
  * Does not allocate after eng_handfit_create(); eng_handfit_run() is
  * deterministic. One thread at a time per eng_handfit (the model may be
@@ -46,7 +46,9 @@ typedef struct eng_handfit eng_handfit;
 /* Zero means default for every field. */
 typedef struct eng_handfit_desc {
     int max_iterations;   /* LM iterations per hand; default 6 */
-    float weight_2d;      /* image residuals vs world ones; default 1 */
+    float weight_2d;      /* image residuals vs world ones; default 2:
+                             where MediaPipe's image and world landmarks
+                             disagree, the drawn mesh follows the image */
     float weight_temporal;/* previous-frame prior; default 1 (x the
                              built-in scale); negative = off */
 } eng_handfit_desc;
@@ -66,6 +68,8 @@ typedef struct eng_handfit_result {
     float kp3d[ENG_HAND_POINTS][3]; /* pred_keypoints_3d: model frame, m,
                                        MediaPipe order */
     float kp2d[ENG_HAND_POINTS][2]; /* the keypoints drawn with cam, px */
+    float kp_world[ENG_HAND_POINTS][3]; /* the keypoints in the world
+                                           landmarks' frame (m) */
     float err3d_mm;         /* mean keypoint distance to the world marks */
     float err2d_px;         /* mean reprojection distance */
     int iterations;

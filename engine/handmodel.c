@@ -848,40 +848,116 @@ static int bind_position(const float *m, float out[3])
     return 1;
 }
 
-/* Shape of the glb: beta b scales the bone into keypoint b + 1. A joint
- * moves with every bone above it; a vertex moves with its joints, and a
- * finger segment's vertices also stretch along their bone with beta. */
+/* Distance from x to the segment a-b, and the segment parameter of the
+ * nearest point (0..1). */
+static float segment_dist(const float *x, const float *a, const float *b,
+                          float *t_out)
+{
+    float ab[3], ax[3], l2 = 0, t = 0;
+    for (int c = 0; c < 3; c++) {
+        ab[c] = b[c] - a[c];
+        ax[c] = x[c] - a[c];
+        l2 += ab[c] * ab[c];
+        t += ab[c] * ax[c];
+    }
+    t = l2 > 0 ? t / l2 : 0;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    float d = 0;
+    for (int c = 0; c < 3; c++)
+        d += (ax[c] - t * ab[c]) * (ax[c] - t * ab[c]);
+    *t_out = t;
+    return d;
+}
+
+/* Shape of the glb, ENG_HANDMODEL_GLB_BETAS parameters, in units of each
+ * bone's length: the ends of the five palm bones (wrist to the finger
+ * MCPs and the thumb CMC) move, as palms differ between people and from
+ * MediaPipe's: the middle MCP only along its bone, the index MCP within
+ * the palm plane, the ring and pinky MCPs and the thumb CMC in 3D (more
+ * freedom at the middle and index would let the palm turn against the
+ * global orientation); each of the 15 finger bones changes its length
+ * (1 = double). A joint moves with every bone above it; a vertex moves
+ * with its joints and also stretches along its own bone: a finger
+ * segment's vertices by their place along it, a palm vertex along the
+ * palm bone nearest to it. */
 static void glb_shapedirs(eng_handmodel *m)
 {
-    int nb = m->n_betas;
-    for (int b = 0; b < nb; b++) {
-        int k = b + 1, p = tree_parent[k];
-        float bone[3];
-        for (int c = 0; c < 3; c++)
+    int nb = m->n_betas, b = 0;
+    float n[3], a1[3], a7[3];
+    for (int c = 0; c < 3; c++) {
+        a1[c] = m->j_template[1][c] - m->j_template[0][c];
+        a7[c] = m->j_template[7][c] - m->j_template[0][c];
+    }
+    n[0] = a1[1] * a7[2] - a1[2] * a7[1];
+    n[1] = a1[2] * a7[0] - a1[0] * a7[2];
+    n[2] = a1[0] * a7[1] - a1[1] * a7[0];
+    float nn = sqrtf(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+    for (int c = 0; c < 3; c++)
+        n[c] = nn > 0 ? n[c] / nn : 0;
+    for (int k = 1; k < NK; k++) {
+        int p = tree_parent[k];
+        float bone[3], len = 0;
+        for (int c = 0; c < 3; c++) {
             bone[c] = m->j_template[k][c] - m->j_template[p][c];
-        for (int i = 0; i < NK; i++) {
-            int a = i;
-            while (a > 0 && a != k)
-                a = tree_parent[a];
-            for (int c = 0; c < 3; c++)
-                m->j_shapedirs[(3 * i + c) * nb + b] = a == k ? bone[c] : 0;
+            len += bone[c] * bone[c];
         }
-        float len2 = bone[0] * bone[0] + bone[1] * bone[1] + bone[2] * bone[2];
-        for (int v = 0; v < m->n_verts; v++) {
-            const float *w = m->weights + (size_t)v * NJ;
-            const float *x = m->v_template + 3 * v;
-            float stretch = 0;
-            if (p != 0 && len2 > 0) {
-                float t = ((x[0] - m->j_template[p][0]) * bone[0] +
-                           (x[1] - m->j_template[p][1]) * bone[1] +
-                           (x[2] - m->j_template[p][2]) * bone[2]) / len2;
-                stretch = w[p] * (t < 0 ? 0 : t > 1 ? 1 : t);
+        len = sqrtf(len);
+        /* Directions each parameter moves bone k's end, per unit. */
+        float dirs[3][3];
+        int nd = 1;
+        memcpy(dirs[0], bone, sizeof(bone));
+        if (k == 1) {
+            /* The in-plane perpendicular: n x bone. */
+            dirs[1][0] = n[1] * bone[2] - n[2] * bone[1];
+            dirs[1][1] = n[2] * bone[0] - n[0] * bone[2];
+            dirs[1][2] = n[0] * bone[1] - n[1] * bone[0];
+            nd = 2;
+        } else if (k == 7 || k == 10 || k == 13) {
+            for (int a = 0; a < 3; a++) {
+                for (int c = 0; c < 3; c++)
+                    dirs[a][c] = c == a ? len : 0;
             }
-            for (int c = 0; c < 3; c++) {
-                float s = stretch * bone[c];
-                for (int j = 0; j < NJ; j++)
-                    s += w[j] * m->j_shapedirs[(3 * j + c) * nb + b];
-                m->shapedirs[(size_t)(3 * v + c) * nb + b] = s;
+            nd = 3;
+        }
+        for (int d = 0; d < nd; d++, b++) {
+            const float *dir = dirs[d];
+            for (int i = 0; i < NK; i++) {
+                int a = i;
+                while (a > 0 && a != k)
+                    a = tree_parent[a];
+                for (int c = 0; c < 3; c++)
+                    m->j_shapedirs[(3 * i + c) * nb + b] = a == k ? dir[c]
+                                                                  : 0;
+            }
+            for (int v = 0; v < m->n_verts; v++) {
+                const float *w = m->weights + (size_t)v * NJ;
+                const float *x = m->v_template + 3 * v;
+                float t, stretch = 0;
+                segment_dist(x, m->j_template[p], m->j_template[k], &t);
+                if (p != 0) {
+                    stretch = w[p] * t;
+                } else {
+                    /* Only along the nearest palm bone. */
+                    int best = k;
+                    float bd = 1e30f, tb;
+                    for (int q = 1; q < NK; q++) {
+                        if (tree_parent[q] != 0)
+                            continue;
+                        float dq = segment_dist(x, m->j_template[0],
+                                                m->j_template[q], &tb);
+                        if (dq < bd) {
+                            bd = dq;
+                            best = q;
+                        }
+                    }
+                    stretch = best == k ? w[0] * t : 0;
+                }
+                for (int c = 0; c < 3; c++) {
+                    float sv = stretch * dir[c];
+                    for (int j = 0; j < NJ; j++)
+                        sv += w[j] * m->j_shapedirs[(3 * j + c) * nb + b];
+                    m->shapedirs[(size_t)(3 * v + c) * nb + b] = sv;
+                }
             }
         }
     }
@@ -951,7 +1027,7 @@ static eng_status glb_fill(const glb_doc *d, eng_handedness side,
                       "%ld matrices)", d->name, nv, n2, n3, ni, nm);
         goto out;
     }
-    if ((st = model_alloc((int)nv, (int)(ni / 3), ENG_HANDMODEL_MAX_BETAS, 0,
+    if ((st = model_alloc((int)nv, (int)(ni / 3), ENG_HANDMODEL_GLB_BETAS, 0,
                           side, d->name, &m, err)))
         goto out;
     memcpy(m->v_template, pos, (size_t)nv * 3 * sizeof(float));

@@ -10,7 +10,8 @@
  * - the bundled WebXR generic hand (MIT), read from its glb: 1360
  *   vertices, 2314 triangles, 25 WebXR joints mapped onto the same 16
  *   joints (the four finger metacarpals are rigid with the wrist), whose
- *   20 bone lengths are its shape parameters.
+ *   bones are its shape parameters: 15 finger bone lengths and where
+ *   the 5 palm bones end (the palm's shape).
  *
  * Joints are in MANO's order: 0 wrist, 1-3 index, 4-6 middle, 7-9 pinky,
  * 10-12 ring, 13-15 thumb (CMC, MCP, IP). Keypoints 16-20 are the
@@ -44,14 +45,15 @@
 #define ENG_HANDMODEL_JOINTS 16   /* wrist + 3 per finger */
 #define ENG_HANDMODEL_KEYPOINTS 21 /* the joints + 5 fingertips */
 #define ENG_HANDMODEL_POSE_FEATURES 135 /* 15 joints x (R - I), 3x3 */
-#define ENG_HANDMODEL_MAX_BETAS 20
+#define ENG_HANDMODEL_MAX_BETAS 32
+#define ENG_HANDMODEL_GLB_BETAS 27 /* palm bones 1+2+3+3+3, 15 lengths */
 
 /* All fields are set by the loader and read-only afterwards. Arrays are
  * owned by the model (eng_handmodel_destroy frees them). */
 typedef struct eng_handmodel {
     eng_handedness side;
     int n_verts, n_faces;
-    int n_betas;          /* MANO 10, the glb 20 (bone lengths) */
+    int n_betas;          /* MANO 10, the glb 27 (its bones' shape) */
     float *v_template;    /* [n_verts][3] rest vertices, metres */
     int32_t *faces;       /* [n_faces][3], counter-clockwise outside */
     float *shapedirs;     /* [n_verts][3][n_betas] */
