@@ -266,3 +266,19 @@ uint8_t *mano_synth_npz(uint64_t seed, int deflate, mano_synth_fault fault,
     *size = z.out.n;
     return z.out.p;
 }
+
+uint8_t *mano_synth_small_npz(size_t *size)
+{
+    double v[4][3] = { { 0, 0, 0 }, { 1, 0, 0 }, { 0, 1, 0 }, { 0, 0, 1 } };
+    int32_t f[2][3] = { { 0, 1, 2 }, { 0, 2, 3 } };
+    zipw z = { 0 };
+    add_f8(&z, "v_template.npy", "(4, 3)", &v[0][0], 12);
+    z.deflate = 1;
+    buf b = { 0 };
+    npy(&b, "<i4", "(2, 3)", f, sizeof(f));
+    zip_add(&z, "f.npy", &b);
+    free(b.p);
+    zip_finish(&z);
+    *size = z.out.n;
+    return z.out.p;
+}

@@ -29,6 +29,11 @@ typedef enum mano_synth_fault {
 uint8_t *mano_synth_npz(uint64_t seed, int deflate, mano_synth_fault fault,
                         size_t *size);
 
+/* A small .npz (a few hundred bytes) with MANO's key names but tiny
+ * arrays, one stored and one deflated: a fuzzing seed that reaches the zip
+ * and .npy parsers within a short input. Caller frees. */
+uint8_t *mano_synth_small_npz(size_t *size);
+
 /* The 16 joint positions (metres) the synthetic regressor gives. */
 void mano_synth_joints(float joints[16][3]);
 
