@@ -6,7 +6,8 @@
  * degrees and every keypoint within 1 mm, for MANO-structured data
  * (tests/lib/mano_synth) and the bundled glb hand, both sides. Also: the
  * temporal prior lowers frame-to-frame jitter on noisy landmarks, bad
- * landmarks are EINVAL, and the median fitting time per hand.
+ * landmarks are EINVAL, fitting and skinning allocate nothing (a counting
+ * allocator), and the median fitting time per hand.
  */
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alloc_count.h"
 #include "handfit.h"
 #include "handmodel.h"
 #include "mano_synth.h"
@@ -111,6 +113,7 @@ static void round_trip(const eng_handmodel *m, const char *what,
     float worst_deg = 0, worst_mm = 0, worst_px = 0, worst_global = 0;
     double us[TRIALS];
     int iters = 0;
+    long allocs = 0;
     for (int trial = 0; trial < TRIALS; trial++) {
         eng_handpose gt;
         random_valid_pose(fit, m, &rs, beta_range, &gt);
@@ -123,9 +126,11 @@ static void round_trip(const eng_handmodel *m, const char *what,
         float world[21][3], kp[21][3], gt_kp[21][3];
         observe(m, &gt, t, cam, world, kp, gt_kp);
         eng_handfit_result res;
+        long before = test_alloc_count();
         double t0 = now_us();
         eng_status st = eng_handfit_run(fit, world, kp, NULL, &res, &err);
         us[trial] = now_us() - t0;
+        allocs += test_alloc_count() - before;
         CHECK(st == ENG_OK, "%s: fit: %s", what, err.msg);
         iters += res.iterations;
         worst_global = fmaxf(worst_global,
@@ -157,6 +162,8 @@ static void round_trip(const eng_handmodel *m, const char *what,
           "%s: a joint is %.2f deg off (global %.2f)", what, worst_deg,
           worst_global);
     CHECK(worst_mm < 1.0f, "%s: a keypoint is %.3f mm off", what, worst_mm);
+    CHECK(allocs == 0, "%s: %ld allocations in %d fits", what, allocs,
+          TRIALS);
     eng_handfit_destroy(fit);
 }
 
@@ -189,8 +196,10 @@ static void temporal(const eng_handmodel *m)
                 }
             }
             eng_handfit_result res;
+            long before = test_alloc_count();
             eng_handfit_run(fit, w, k, mode ? &track : NULL, &res, NULL);
             eng_handmodel_skin(m, &res.pose, v, NULL);
+            CHECK(test_alloc_count() == before, "fit and skin allocate");
             if (frame > 0) {
                 double s = 0;
                 for (size_t i = 0; i < n; i += 3) {
@@ -229,6 +238,7 @@ static void bad_input(const eng_handmodel *m)
 
 int main(void)
 {
+    test_alloc_count_start();
     size_t size;
     uint8_t *npz = mano_synth_npz(42, 1, MANO_OK, &size);
     eng_handmodel *mano = NULL, *mano_left = NULL, *glb = NULL,
