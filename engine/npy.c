@@ -27,6 +27,8 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 
 typedef struct npy_header {
     int itemsize;    /* 4 or 8 */
+    char kind;       /* 'f' float, 'i' signed, 'u' unsigned integer */
+    int allow_int;   /* set by the caller: integer dtypes are accepted */
     int have_descr, have_order, have_shape;
     int ndim;
     int dims[ENG_NPY_MAX_DIMS];
@@ -126,14 +128,18 @@ static eng_status parse_descr(npy_cursor *c, npy_header *h, const char *path,
     if (!parse_string(c, descr, sizeof(descr)))
         return eng_fail(err, ENG_EFORMAT, "%s: bad 'descr' value", path);
     /* '=' and '<' both mean little-endian here (the host is). */
-    if ((descr[0] == '<' || descr[0] == '=') && !strcmp(descr + 1, "f4"))
+    int le = descr[0] == '<' || descr[0] == '=';
+    char kind = descr[1];
+    int kind_ok = kind == 'f' || (h->allow_int && (kind == 'i' || kind == 'u'));
+    if (le && kind_ok && !strcmp(descr + 2, "4"))
         h->itemsize = 4;
-    else if ((descr[0] == '<' || descr[0] == '=') && !strcmp(descr + 1, "f8"))
+    else if (le && kind_ok && !strcmp(descr + 2, "8"))
         h->itemsize = 8;
     else
         return eng_fail(err, ENG_EFORMAT,
-                        "%s: dtype '%s' not supported (need '<f4' or '<f8')",
-                        path, descr);
+                        "%s: dtype '%s' not supported (need '<f4' or '<f8'%s)",
+                        path, descr, h->allow_int ? ", '<i4/8', '<u4/8'" : "");
+    h->kind = kind;
     h->have_descr = 1;
     return ENG_OK;
 }
@@ -174,7 +180,9 @@ static eng_status parse_header(const char *text, size_t len, npy_header *h,
                                const char *path, eng_error *err)
 {
     npy_cursor c = { text, text + len };
+    int allow_int = h->allow_int;
     memset(h, 0, sizeof(*h));
+    h->allow_int = allow_int;
     if (!accept(&c, '{'))
         return eng_fail(err, ENG_EFORMAT, "%s: header is not a dict", path);
     int done = accept(&c, '}');
@@ -303,7 +311,7 @@ eng_status eng_npy_read(const char *path, eng_npy *out, eng_error *err)
 {
     FILE *f;
     size_t file_size, start = 0, count;
-    npy_header h;
+    npy_header h = { 0 };
     eng_status st = open_sized(path, &f, &file_size, err);
     if (st != ENG_OK)
         return st;
@@ -372,6 +380,87 @@ eng_status eng_npy_read_raw(const char *path, int ndim, const int *dims,
 out_close:
     fclose(f);
     return st;
+}
+
+/* One element of an in-memory array as float. */
+static float element(const unsigned char *p, const npy_header *h)
+{
+    if (h->kind == 'f' && h->itemsize == 4) {
+        float v;
+        memcpy(&v, p, 4);
+        return v;
+    }
+    if (h->kind == 'f') {
+        double v;
+        memcpy(&v, p, 8);
+        return (float)v;
+    }
+    if (h->kind == 'i' && h->itemsize == 4) {
+        int32_t v;
+        memcpy(&v, p, 4);
+        return (float)v;
+    }
+    if (h->kind == 'i') {
+        int64_t v;
+        memcpy(&v, p, 8);
+        return (float)v;
+    }
+    if (h->itemsize == 4) {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return (float)v;
+    }
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return (float)v;
+}
+
+eng_status eng_npy_parse(const void *buf, size_t size, const char *name,
+                         eng_npy *out, eng_error *err)
+{
+    const unsigned char *b = buf;
+    if (size < 10 || memcmp(b, NPY_MAGIC, NPY_MAGIC_LEN) != 0)
+        return eng_fail(err, ENG_EFORMAT, "%s: not a .npy array (bad magic)",
+                        name);
+    int major = b[6];
+    if (major < 1 || major > 3 || b[7] != 0)
+        return eng_fail(err, ENG_EFORMAT, "%s: unknown .npy version %d.%d",
+                        name, major, b[7]);
+    size_t prefix = 10, hlen = (size_t)b[8] | (size_t)b[9] << 8;
+    if (major >= 2) {
+        if (size < 12)
+            return eng_fail(err, ENG_EFORMAT, "%s: truncated header", name);
+        prefix = 12;
+        hlen |= (size_t)b[10] << 16 | (size_t)b[11] << 24;
+    }
+    if (hlen > NPY_MAX_HEADER || hlen > size - prefix)
+        return eng_fail(err, ENG_EFORMAT,
+                        "%s: header length %zu exceeds the array (%zu bytes)",
+                        name, hlen, size);
+    npy_header h = { .allow_int = 1 };
+    eng_status st = parse_header((const char *)b + prefix, hlen, &h, name,
+                                 err);
+    if (st != ENG_OK)
+        return st;
+    size_t count, start = prefix + hlen;
+    if (!shape_count(h.ndim, h.dims, (size_t)h.itemsize, &count))
+        return eng_fail(err, ENG_EFORMAT, "%s: shape too large", name);
+    if (count * (size_t)h.itemsize != size - start)
+        return eng_fail(err, ENG_EFORMAT,
+                        "%s: shape needs %zu data bytes, the array has %zu",
+                        name, count * (size_t)h.itemsize, size - start);
+    float *data = malloc(count ? count * sizeof(float) : 1);
+    if (!data)
+        return eng_fail(err, ENG_ENOMEM, "%s: out of memory (%zu floats)",
+                        name, count);
+    for (size_t i = 0; i < count; i++)
+        data[i] = element(b + start + i * (size_t)h.itemsize, &h);
+    memset(out, 0, sizeof(*out));
+    out->ndim = h.ndim;
+    memcpy(out->dims, h.dims, sizeof(int) * (size_t)h.ndim);
+    out->count = count;
+    out->data = data;
+    return ENG_OK;
 }
 
 /* Formats the v1.0 header (magic to '\n') into buf, padded with spaces so

@@ -26,6 +26,13 @@ typedef struct eng_npy {
 /* Reads a .npy file of float32 (float64 is converted). EIO/EFORMAT. */
 eng_status eng_npy_read(const char *path, eng_npy *out, eng_error *err);
 
+/* Parses a .npy image held in memory (an .npz member): float32/64 and
+ * also little-endian int32/64 and uint32/64, all converted to float
+ * (integers beyond 2^24 are rounded). `name` prefixes the messages. buf is
+ * borrowed; out->data is malloc'd. EFORMAT/ENOMEM. */
+eng_status eng_npy_parse(const void *buf, size_t size, const char *name,
+                         eng_npy *out, eng_error *err);
+
 /* Reads a raw float32 file whose element count must equal the product of
  * dims. EIO/EFORMAT. */
 eng_status eng_npy_read_raw(const char *path, int ndim, const int *dims,

@@ -14,6 +14,8 @@ packages=(
     libsdl2-dev libepoxy-dev                # the window and OpenGL
     libavcodec-dev libavformat-dev libswscale-dev libavdevice-dev  # video
     valgrind                                # leak and instruction counts
+    libcjson-dev                            # the glb hand model's JSON
+    zlib1g-dev                              # deflated .npz (MANO) members
 )
 # npm fetches the models; Node is usually there already, not from Debian.
 command -v npm >/dev/null || packages+=(npm)
