@@ -35,16 +35,21 @@ size_t eng_guided_fit_floats(int w, int h);
  * (>= 1), eps the regulariser (> 0; larger = smoother, less edge-bound).
  * Writes the box-averaged coefficients into `coef` (w*h*4: a_r, a_g, a_b
  * per unit of an 8-bit channel, then b in 0..255 units), ready for
- * eng_upsample_rows() with channels 4. `scratch` holds
- * eng_guided_fit_floats(w, h) floats. All buffers caller-owned. */
+ * eng_guided_apply(). `scratch` holds eng_guided_fit_floats(w, h) floats.
+ * All buffers caller-owned. Rows and columns are shared out over `pool`
+ * (a pthreadpool_t; NULL runs on the caller's thread) with the same
+ * arithmetic per value, so any thread count gives the same bits. */
 void eng_guided_fit(const float *guide, const float *p, int w, int h, int r,
-                    float eps, float *coef, float *scratch);
+                    float eps, float *coef, float *scratch, void *pool);
 
 /* Mean over the clipped (2r+1)^2 window of every pixel of a w x h grid of
- * c interleaved channels, src to dst (may not alias). `acc` holds w*c
- * doubles, `tmp` w*h*c floats. r = 0 copies. */
+ * c interleaved channels, src to dst (may not alias). `acc` holds
+ * eng_box_acc_doubles(w, h, c) doubles, `tmp` w*h*c floats, c <= 13.
+ * r = 0 copies. Parallel over `pool` as eng_guided_fit(). */
 void eng_box_mean(const float *src, float *dst, int w, int h, int c, int r,
-                  float *tmp, double *acc);
+                  float *tmp, double *acc, void *pool);
+
+size_t eng_box_acc_doubles(int w, int h, int c);
 
 /* How a low-res grid of gw x gh values maps onto a W x H frame: frame pixel
  * x samples the grid at (x + 0.5) * sx - 0.5 (bilinear, clamped at the
@@ -63,16 +68,24 @@ typedef struct eng_upsample_map {
 void eng_upsample_map_init(eng_upsample_map *m, int gw, int gh, int stride,
                            int width, int height, float sx, float sy);
 
-/* Evaluates rows [y_begin, y_end) of the frame into out (8-bit, out_stride
- * bytes per row). With channels 4 the grid holds guided coefficients and
- * out = a . pixel + b of `img` (which must be m's frame size); with
- * channels 1 the grid holds a value in 0..1 upsampled as it is (img is not
- * read). `row` is scratch of gw * channels floats. Values are clamped to
- * 0..255 and rounded; with channels 1 they are then mapped through `lut`
- * (256 entries) when it is not NULL. */
+/* Evaluates the guided filter on rows [y_begin, y_end) of img (m's frame
+ * size) into out (8-bit alpha, out_stride bytes per row): out = a . pixel
+ * + b, with a and b from `coef` (eng_guided_fit's output, on m's grid)
+ * upsampled bilinearly. `scratch` holds eng_guided_apply_floats(width)
+ * floats (two grid rows expanded to the frame's width, reused while
+ * consecutive frame rows fall between the same two grid rows). */
+void eng_guided_apply(const eng_upsample_map *m, const float *coef,
+                      const eng_image *img, int y_begin, int y_end,
+                      uint8_t *out, int out_stride, float *scratch);
+
+size_t eng_guided_apply_floats(int width);
+
+/* Upsamples a one-channel grid of values in 0..1 (m's grid, its stride)
+ * bilinearly to rows [y_begin, y_end) of out (8-bit, 0..255, rounded),
+ * then maps each byte through `lut` (256 entries) when it is not NULL.
+ * `row` is scratch of gw floats. */
 void eng_upsample_rows(const eng_upsample_map *m, const float *grid,
-                       int channels, const eng_image *img, int y_begin,
-                       int y_end, uint8_t *out, int out_stride, float *row,
-                       const uint8_t *lut);
+                       int y_begin, int y_end, uint8_t *out, int out_stride,
+                       float *row, const uint8_t *lut);
 
 #endif

@@ -267,7 +267,6 @@ static eng_status ensure_size(eng_matte *m, int W, int H, eng_error *err)
     m->gw = (W + m->scale - 1) / m->scale;
     m->gh = (H + m->scale - 1) / m->scale;
     size_t n = (size_t)m->gw * m->gh;
-    int gmax = m->gw > m->gh ? m->gw : m->gh;
     frame_bufs *b = &m->b;
     b->guide = malloc(n * 3 * sizeof(float));
     b->prev_guide = malloc(n * 3 * sizeof(float));
@@ -276,13 +275,13 @@ static eng_status ensure_size(eng_matte *m, int W, int H, eng_error *err)
     b->tmp = malloc(n * 3 * sizeof(float));
     b->coef = malloc(n * 4 * sizeof(float));
     b->fit = malloc(eng_guided_fit_floats(m->gw, m->gh) * sizeof(float));
-    b->acc = malloc((size_t)gmax * 4 * sizeof(double));
+    b->acc = malloc(eng_box_acc_doubles(m->gw, m->gh, 4) * sizeof(double));
     b->blur = malloc(n * 3 * sizeof(float));
     m->n_bands = (H + BAND_ROWS - 1) / BAND_ROWS;
     bool ok = b->guide && b->prev_guide && b->p && b->smooth && b->tmp &&
               b->coef && b->fit && b->acc && b->blur &&
               alloc_map(&b->grid_map, W, H) && alloc_map(&b->raw_map, W, H);
-    if (!ok || ensure_rows(m, (size_t)m->gw * 4, err)) {
+    if (!ok || ensure_rows(m, eng_guided_apply_floats(W), err)) {
         free_frame_buffers(m);
         return eng_fail(err, ENG_ENOMEM, "matte: out of memory for %dx%d",
                         W, H);
@@ -442,7 +441,8 @@ static void grid_controls(eng_matte *m)
     /* Two box passes of half the width: a tent, smoother than one box. */
     int f = (int)lroundf(m->d.feather / (2.0f * (float)m->scale));
     for (int pass = 0; f > 0 && pass < 2; pass++) {
-        eng_box_mean(m->b.p, m->b.coef, m->gw, m->gh, 1, f, m->b.tmp, m->b.acc);
+        eng_box_mean(m->b.p, m->b.coef, m->gw, m->gh, 1, f, m->b.tmp,
+                     m->b.acc, eng_runtime_pool(m->rt));
         memcpy(m->b.p, m->b.coef, n * sizeof(float));
     }
 }
@@ -451,21 +451,23 @@ static void grid_controls(eng_matte *m)
 
 typedef struct upsample_task {
     eng_matte *m;
-    const eng_upsample_map *map;
-    const float *grid;
-    int channels;
+    const float *grid;          /* raw: the coarse mask; else NULL */
     const eng_image *img;
     uint8_t *out;
     int out_stride;
-    const uint8_t *lut;
 } upsample_task;
 
 static void upsample_band(void *ctx, size_t y0, size_t rows)
 {
     const upsample_task *t = ctx;
-    float *row = t->m->b.rows + (y0 / BAND_ROWS) * t->m->row_cap;
-    eng_upsample_rows(t->map, t->grid, t->channels, t->img, (int)y0,
-                      (int)(y0 + rows), t->out, t->out_stride, row, t->lut);
+    eng_matte *m = t->m;
+    float *scratch = m->b.rows + (y0 / BAND_ROWS) * m->row_cap;
+    if (t->grid)
+        eng_upsample_rows(&m->b.raw_map, t->grid, (int)y0, (int)(y0 + rows),
+                          t->out, t->out_stride, scratch, m->lut);
+    else
+        eng_guided_apply(&m->b.grid_map, m->b.coef, t->img, (int)y0,
+                         (int)(y0 + rows), t->out, t->out_stride, scratch);
 }
 
 static void run_bands(eng_matte *m, upsample_task *t)
@@ -474,7 +476,6 @@ static void run_bands(eng_matte *m, upsample_task *t)
         (pthreadpool_t)eng_runtime_pool(m->rt), upsample_band, t,
         (size_t)m->height, BAND_ROWS, 0);
 }
-
 
 static eng_status check_hint(const eng_matte_hint *h, eng_error *err)
 {
@@ -494,16 +495,21 @@ static eng_matte_model pick_model(const eng_matte *m, int W, int H)
 }
 
 /* The coarse mask resized straight to the frame, thresholded (MediaPipe's
- * output, for comparisons and the cheapest mode). */
-static void raw_output(eng_matte *m, const float *c, int cw, int ch,
-                       int stride, uint8_t *alpha, int alpha_stride)
+ * output, for comparisons and the cheapest mode). ENOMEM only for the
+ * first hint of a new, larger width. */
+static eng_status raw_output(eng_matte *m, const float *c, int cw, int ch,
+                             int stride, uint8_t *alpha, int alpha_stride,
+                             eng_error *err)
 {
-    eng_upsample_map *map = &m->b.raw_map;
-    eng_upsample_map_init(map, cw, ch, stride, m->width, m->height,
-                          (float)cw / (float)m->width,
+    eng_status st = ensure_rows(m, (size_t)cw, err);
+    if (st)
+        return st;
+    eng_upsample_map_init(&m->b.raw_map, cw, ch, stride, m->width,
+                          m->height, (float)cw / (float)m->width,
                           (float)ch / (float)m->height);
-    upsample_task t = { m, map, c, 1, NULL, alpha, alpha_stride, m->lut };
+    upsample_task t = { m, c, NULL, alpha, alpha_stride };
     run_bands(m, &t);
+    return ENG_OK;
 }
 
 eng_status eng_matte_process(eng_matte *m, const eng_image *img,
@@ -550,9 +556,9 @@ eng_status eng_matte_process(eng_matte *m, const eng_image *img,
     double t0 = now_ms();
     res->grid_width = m->gw, res->grid_height = m->gh;
     if (m->d.no_refine) {
-        raw_output(m, c, cw, ch, cstride, alpha, alpha_stride);
+        st = raw_output(m, c, cw, ch, cstride, alpha, alpha_stride, err);
         res->ms_refine = now_ms() - t0;
-        return ENG_OK;
+        return st;
     }
 
     guide_task gt = { m, img };
@@ -569,9 +575,8 @@ eng_status eng_matte_process(eng_matte *m, const eng_image *img,
     }
     grid_controls(m);
     eng_guided_fit(m->b.guide, m->b.p, m->gw, m->gh, m->d.radius, m->d.eps,
-                   m->b.coef, m->b.fit);
-    upsample_task t = { m, &m->b.grid_map, m->b.coef, 4, img, alpha,
-                        alpha_stride, NULL };
+                   m->b.coef, m->b.fit, eng_runtime_pool(m->rt));
+    upsample_task t = { m, NULL, img, alpha, alpha_stride };
     run_bands(m, &t);
     res->ms_refine = now_ms() - t0;
     return ENG_OK;
@@ -663,9 +668,9 @@ eng_status eng_matte_composite(eng_matte *m, const eng_image *fg,
                             "matte: blur needs the refined mode's grid");
         size_t n = (size_t)m->gw * m->gh * 3;
         eng_box_mean(m->b.guide, m->b.coef, m->gw, m->gh, 3, BLUR_RADIUS,
-                     m->b.tmp, m->b.acc);
+                     m->b.tmp, m->b.acc, eng_runtime_pool(m->rt));
         eng_box_mean(m->b.coef, m->b.blur, m->gw, m->gh, 3, BLUR_RADIUS,
-                     m->b.tmp, m->b.acc);
+                     m->b.tmp, m->b.acc, eng_runtime_pool(m->rt));
         for (size_t i = 0; i < n; i++)
             m->b.blur[i] *= 255.0f;
         break;

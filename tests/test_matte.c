@@ -219,8 +219,7 @@ out:
  * the number of frames. Also checks the model ran on frame 0 only of each
  * matte_every group, and that frames after the second allocate nothing. */
 static int run_video(eng_runtime *rt, eng_matte_desc d, uint32_t *sum,
-                     uint8_t *max, size_t n, double *ms_coarse,
-                     double *ms_refine)
+                     uint8_t *max, size_t n)
 {
     app_source *s = test_open_source(squats);
     if (!s)
@@ -231,7 +230,6 @@ static int run_video(eng_runtime *rt, eng_matte_desc d, uint32_t *sum,
     eng_error err = { 0 };
     int frames = 0;
     long allocs = 0;
-    *ms_coarse = *ms_refine = 0;
     while (m && app_source_next(s, &f, &err) == 1) {
         eng_image img = test_frame_image(&f);
         CHECK((size_t)f.width * f.height == n, "frame size");
@@ -245,7 +243,6 @@ static int run_video(eng_runtime *rt, eng_matte_desc d, uint32_t *sum,
         CHECK(res.coarse_ran == (frames % d.matte_every == 0),
               "frame %d: model ran %d with matte_every %d", frames,
               res.coarse_ran, d.matte_every);
-        *ms_coarse += res.ms_coarse, *ms_refine += res.ms_refine;
         for (size_t i = 0; i < n; i++) {
             if (frames)
                 sum[i] += (uint32_t)abs(alpha[i] - prev[i]);
@@ -270,13 +267,12 @@ static void test_temporal(eng_runtime *rt)
     uint32_t *off = calloc(n, 4), *on = calloc(n, 4), *every = calloc(n, 4);
     uint8_t *max = calloc(n, 1);
     eng_matte_desc d = eng_matte_defaults();
-    double c0, r0, c1, r1, c3, r3;
     d.no_smoothing = true;
-    int frames = run_video(rt, d, off, max, n, &c0, &r0);
+    int frames = run_video(rt, d, off, max, n);
     d.no_smoothing = false;
-    run_video(rt, d, on, NULL, n, &c1, &r1);
+    run_video(rt, d, on, NULL, n);
     d.matte_every = 3;
-    run_video(rt, d, every, NULL, n, &c3, &r3);
+    run_video(rt, d, every, NULL, n);
     double s_off = 0, s_on = 0, s_every = 0;
     long bg = 0;
     for (size_t i = 0; i < n; i++)
@@ -290,9 +286,6 @@ static void test_temporal(eng_runtime *rt)
                "background pixels, %d frames): smoothing off %.6f, on %.6f, "
                "on + matte_every 3 %.6f\n",
                bg, frames, s_off * k, s_on * k, s_every * k);
-        printf("squats ms per frame (coarse + refine, this machine, "
-               "shared): every 1: %.2f + %.2f, every 3: %.2f + %.2f\n",
-               c1 / frames, r1 / frames, c3 / frames, r3 / frames);
     }
     CHECK(bg > (long)n / 4, "background region too small: %ld", bg);
     CHECK(s_on < s_off, "smoothing did not lower the flicker: %.0f >= %.0f",
