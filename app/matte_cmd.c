@@ -251,7 +251,7 @@ static eng_status do_frame(matte_run *r, const matte_args *a,
     eng_status st = size_buffers(r, f->width, f->height, a->fg, err);
     if (st || (r->hint_src && (st = next_hint(r, err))))
         return st;
-    eng_matte_hint hint = { r->hint_w, r->hint_h, r->hint_w, r->hint };
+    eng_matte_hint hint = { r->hint_w, r->hint_h, r->hint_w, r->hint, NULL };
     eng_matte_result res;
     st = eng_matte_process(r->matte, &img, r->hint_src ? &hint : NULL,
                            r->alpha, r->w, &res, err);

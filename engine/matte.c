@@ -368,19 +368,40 @@ static float sample(const float *g, int w, int h, int stride, float fx,
     return top + (bot - top) * wy;
 }
 
-/* The coarse mask (cw x ch, stretched over the frame) onto the grid: grid
- * pixel j's centre is frame pixel j s + s/2. */
+/* Where frame point (x, y) (pixels, centres at k + 0.5) falls in the
+ * tensor map cropped: tensor-normalised (u, v), the inverse of
+ * eng_crop_to_frame(). */
+static void frame_to_crop(const eng_crop_map *map, float x, float y,
+                          float *u, float *v)
+{
+    float dx = x - map->cx, dy = y - map->cy;
+    float rx = map->cos_r * dx + map->sin_r * dy;
+    float ry = -map->sin_r * dx + map->cos_r * dy;
+    float ur = rx / map->roi_w + 0.5f, vr = ry / map->roi_h + 0.5f;
+    *u = map->pad_l + ur * (1.0f - map->pad_l - map->pad_r);
+    *v = map->pad_t + vr * (1.0f - map->pad_t - map->pad_b);
+}
+
+/* The coarse mask (cw x ch, stretched over the frame, or the tensor `map`
+ * cropped) onto the grid: grid pixel j's centre is frame point
+ * j s + s/2. */
 static void coarse_to_grid(eng_matte *m, const float *c, int cw, int ch,
-                           int stride)
+                           int stride, const eng_crop_map *map)
 {
     float s = (float)m->scale;
     float kx = (float)cw / (float)m->width, ky = (float)ch / (float)m->height;
     for (int j = 0; j < m->gh; j++) {
-        float fy = ((float)j * s + 0.5f * s) * ky - 0.5f;
+        float y = (float)j * s + 0.5f * s;
         for (int i = 0; i < m->gw; i++) {
-            float fx = ((float)i * s + 0.5f * s) * kx - 0.5f;
-            float v = sample(c, cw, ch, stride, fx, fy);
-            m->b.p[(size_t)j * m->gw + i] = v < 0 ? 0 : v > 1 ? 1 : v;
+            float x = (float)i * s + 0.5f * s, u = x * kx, v = y * ky;
+            float p = 0;
+            if (map)
+                frame_to_crop(map, x, y, &u, &v), u *= (float)cw,
+                    v *= (float)ch;
+            if (!map || (u >= 0 && u <= (float)cw && v >= 0 &&
+                         v <= (float)ch))
+                p = sample(c, cw, ch, stride, u - 0.5f, v - 0.5f);
+            m->b.p[(size_t)j * m->gw + i] = p < 0 ? 0 : p > 1 ? 1 : p;
         }
     }
 }
@@ -530,8 +551,12 @@ eng_status eng_matte_process(eng_matte *m, const eng_image *img,
         return eng_fail(err, ENG_EINVAL, "matte: alpha stride %d < width %d",
                         alpha_stride, img->width);
     eng_status st = hint ? check_hint(hint, err) : ENG_OK;
+    if (!st && hint && hint->map && m->d.no_refine)
+        st = eng_fail(err, ENG_EUNSUPPORTED,
+                      "matte: no_refine takes only frame-stretched hints");
     if (st || (st = ensure_size(m, img->width, img->height, err)))
         return st;
+    const eng_crop_map *map = hint ? hint->map : NULL;
 
     /* Coarse mask: the hint, or the model when it is due. */
     const float *c;
@@ -564,7 +589,7 @@ eng_status eng_matte_process(eng_matte *m, const eng_image *img,
     guide_task gt = { m, img };
     pthreadpool_parallelize_1d((pthreadpool_t)eng_runtime_pool(m->rt),
                                guide_rows, &gt, (size_t)m->gh, 0);
-    coarse_to_grid(m, c, cw, ch, cstride);
+    coarse_to_grid(m, c, cw, ch, cstride, map);
     size_t n = (size_t)m->gw * m->gh;
     if (!m->d.no_smoothing) {
         if (m->have_prev)

@@ -81,12 +81,18 @@ typedef struct eng_matte_desc {
     float eps;                  /* guided filter regulariser; default 1e-4 */
 } eng_matte_desc;
 
-/* A coarse mask from the caller, stretched over the whole frame (any size;
- * bilinear, pixel centres aligned). Borrowed for the call. */
+/* A coarse mask from the caller, borrowed for the call. Without `map` it
+ * is stretched over the whole frame (any size; bilinear, pixel centres
+ * aligned): a user's hint image, another tool's mask. With `map` it is a
+ * model tensor cropped from the frame by eng_crop() with that map (a
+ * rotated, possibly letterboxed ROI), such as the pose landmark model's
+ * segmentation of a person's ROI; outside the tensor the probability is 0.
+ * (no_refine takes only frame-stretched hints.) */
 typedef struct eng_matte_hint {
     int width, height;
     int stride;          /* floats per row, >= width */
     const float *p;      /* probability of person, 0..1 */
+    const eng_crop_map *map; /* NULL: stretched over the frame */
 } eng_matte_hint;
 
 typedef struct eng_matte_result {
@@ -112,8 +118,9 @@ void eng_matte_destroy(eng_matte *m);
 /* Mattes one frame (borrowed) into alpha (img's size, 8-bit, alpha_stride
  * bytes per row, caller-owned): from `hint` when non-NULL, else from the
  * model. res may be NULL. EINVAL for a NULL or empty image or a bad hint,
- * or when the model to run has no path; EBACKEND if a kernel fails;
- * ENOMEM on the first frame of a new size. */
+ * or when the model to run has no path; EUNSUPPORTED for a hint with a
+ * map under no_refine; EBACKEND if a kernel fails; ENOMEM on the first
+ * frame of a new size. */
 eng_status eng_matte_process(eng_matte *m, const eng_image *img,
                              const eng_matte_hint *hint, uint8_t *alpha,
                              int alpha_stride, eng_matte_result *res,
