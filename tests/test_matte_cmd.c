@@ -89,6 +89,16 @@ int main(void)
     snprintf(path, sizeof(path), "%s/matte.csv", out);
     CHECK(file_has(path, "\n0,0,"), "a hint does not run the model");
 
+    /* An image as the background, stretched to the frame. */
+    snprintf(out, sizeof(out), "%s/bgfile", dir);
+    const char *bgfile[] = { "matte", MEDIA "images/obama_portrait_pd.jpg",
+                             "--out", out, "--background",
+                             MEDIA "images/astronaut_nasa_pd.png",
+                             "--model", "general", "--no-smoothing" };
+    CHECK(run(bgfile, 9) == APP_OK, "background file run");
+    snprintf(path, sizeof(path), "%s/composite/obama_portrait_pd.png", out);
+    CHECK(exists(path), "%s missing", path);
+
     const char *no_out[] = { "matte", MEDIA "images/obama_portrait_pd.jpg" };
     CHECK(run(no_out, 2) == APP_USAGE, "no --out");
     const char *bad_model[] = { "matte", MEDIA "images/obama_portrait_pd.jpg",
