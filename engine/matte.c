@@ -19,7 +19,8 @@
 /* Buffers of one frame size: allocated on the first frame of a size. */
 typedef struct frame_bufs {
     float *guide, *prev_guide;  /* grid RGB in [0,1] */
-    float *p, *smooth, *tmp;    /* grid masks; smooth = last output */
+    float *p, *smooth, *tmp;    /* grid masks; smooth = the last frame's
+                                   smoothed coarse mask */
     float *coef;                /* guided coefficients, 4 per grid pixel */
     float *fit;                 /* eng_guided_fit scratch */
     double *acc;                /* box filter accumulator */
@@ -106,7 +107,7 @@ static eng_status fill_desc(const eng_matte_desc *in, eng_matte_desc *d,
         return eng_fail(err, ENG_EINVAL, "matte: grow %d not in [-1000,1000]",
                         d->grow);
     if (!(d->smoothing > 0 && d->smoothing < 1))
-        return eng_fail(err, ENG_EINVAL, "matte: smoothing %g not in [0,1)",
+        return eng_fail(err, ENG_EINVAL, "matte: smoothing %g not in (0,1)",
                         d->smoothing);
     if (!(d->motion_scale > 0 && d->motion_scale <= 1))
         return eng_fail(err, ENG_EINVAL,
@@ -153,6 +154,7 @@ static eng_status load_model(eng_matte *m, eng_matte_model which,
     return ENG_OK;
 }
 
+/* The threshold control: piecewise linear, 0 -> 0, t -> 0.5, 1 -> 1. */
 static float remap_threshold(float v, float t)
 {
     return v < t ? 0.5f * v / t : 0.5f + 0.5f * (v - t) / (1.0f - t);
@@ -181,6 +183,8 @@ eng_status eng_matte_create(eng_runtime *rt, const eng_matte_desc *desc,
         if (needed && paths[i] && (st = load_model(m, which, paths[i], err)))
             goto fail;
     }
+    /* Borrowed for the load only: never kept. */
+    m->d.general_path = m->d.landscape_path = NULL;
     *out = m;
     return ENG_OK;
 fail:

@@ -59,8 +59,9 @@ typedef enum eng_matte_model {
 typedef struct eng_matte_desc {
     const char *general_path;   /* selfie_segmentation.tflite */
     const char *landscape_path; /* selfie_segmentation_landscape.tflite */
-                                /* each needed only if `model` can pick it;
-                                   both NULL: hints only */
+                                /* borrowed for create; each needed only if
+                                   `model` can pick it; both NULL: hints
+                                   only */
     eng_matte_model model;      /* default AUTO */
     int matte_every;            /* run the model every N frames; default 1 */
     float threshold;            /* in (0,1); default 0.5 */
@@ -70,8 +71,8 @@ typedef struct eng_matte_desc {
                                    frame, as MediaPipe outputs it; only the
                                    threshold applies */
     bool no_smoothing;          /* default smoothing on */
-    float smoothing;            /* weight of the previous matte where
-                                   nothing moves, [0,1); default 0.7 */
+    float smoothing;            /* weight of the previous mask where
+                                   nothing moves, (0,1); default 0.7 */
     float motion_scale;         /* colour change (0..1) that disables the
                                    smoothing of a pixel; default 0.08 */
     int guide_size;             /* long side of the grid, >= 16; default
