@@ -12,6 +12,22 @@
 #include "registry.h"
 #include "source.h"
 
+const char app_matte_usage[] =
+    "  --model M               general, landscape or auto (default: "
+    "landscape for wide frames)\n"
+    "  --alpha-hint PATH       grey masks (image, folder, video; white = "
+    "person) instead of the model\n"
+    "  --background B          #RRGGBB, black, white, green, blue, blur or "
+    "an image file\n"
+    "  --matte-every N         run the model every N frames (default 1)\n"
+    "  --threshold T           probability that maps to alpha 0.5 "
+    "(default 0.5)\n"
+    "  --feather PX, --grow PX soften, dilate (negative: erode) the mask\n"
+    "  --no-refine             the model's mask resized, no guided filter\n"
+    "  --no-smoothing          no temporal smoothing\n"
+    "  --fg                    estimate and write the foreground colours\n"
+    "  --frames N, --threads N\n";
+
 typedef struct matte_args {
     const char *out, *model, *hint, *background, *threshold;
     int matte_every, feather, grow, frames, threads;

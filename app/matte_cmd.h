@@ -28,4 +28,7 @@
 
 app_status app_matte_cmd(int argc, char **argv, eng_error *err);
 
+/* The options, one per line, for --help. */
+extern const char app_matte_usage[];
+
 #endif

@@ -99,6 +99,15 @@ int main(void)
     snprintf(path, sizeof(path), "%s/composite/obama_portrait_pd.png", out);
     CHECK(exists(path), "%s missing", path);
 
+    const char *help[] = { "matte", "--help" };
+    CHECK(run(help, 2) == APP_HELP, "--help");
+    const char *names[] = { "--model", "--alpha-hint", "--background",
+                            "--matte-every", "--threshold", "--feather",
+                            "--grow", "--no-refine", "--no-smoothing",
+                            "--fg", "--frames", "--threads" };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        CHECK(strstr(app_matte_usage, names[i]), "usage lacks %s", names[i]);
+
     const char *no_out[] = { "matte", MEDIA "images/obama_portrait_pd.jpg" };
     CHECK(run(no_out, 2) == APP_USAGE, "no --out");
     const char *bad_model[] = { "matte", MEDIA "images/obama_portrait_pd.jpg",
