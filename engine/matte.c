@@ -9,9 +9,10 @@
 #include "guided.h"
 #include "model.h"
 
-/* Frame rows per parallel work item: small enough that 2 to 8 threads get
- * even shares of a 720p frame, large enough to amortise the dispatch. */
-#define BAND_ROWS 16
+/* Work items per thread of the full-resolution passes: enough for even
+ * shares when a thread is slow, few enough that the per-item row scratch
+ * (8 floats per frame column) stays small whatever the frame's height. */
+#define BANDS_PER_THREAD 4
 /* The background blur's box radius, in grid pixels (applied twice: a tent
  * of about a twentieth of the frame's long side at the default grid). */
 #define BLUR_RADIUS 8
@@ -46,7 +47,7 @@ struct eng_matte {
     int width, height, scale, gw, gh;
     frame_bufs b;
     size_t row_cap;
-    int n_bands;
+    int n_bands, band_rows;     /* work items of the frame passes */
     bool have_prev;             /* prev_guide and smooth are valid */
 };
 
@@ -281,7 +282,9 @@ static eng_status ensure_size(eng_matte *m, int W, int H, eng_error *err)
     b->fit = malloc(eng_guided_fit_floats(m->gw, m->gh) * sizeof(float));
     b->acc = malloc(eng_box_acc_doubles(m->gw, m->gh, 4) * sizeof(double));
     b->blur = malloc(n * 3 * sizeof(float));
-    m->n_bands = (H + BAND_ROWS - 1) / BAND_ROWS;
+    int bands = BANDS_PER_THREAD * eng_runtime_threads(m->rt);
+    m->band_rows = (H + bands - 1) / bands;
+    m->n_bands = (H + m->band_rows - 1) / m->band_rows;
     bool ok = b->guide && b->prev_guide && b->p && b->smooth && b->tmp &&
               b->coef && b->fit && b->acc && b->blur &&
               alloc_map(&b->grid_map, W, H) && alloc_map(&b->raw_map, W, H);
@@ -499,7 +502,7 @@ static void upsample_band(void *ctx, size_t y0, size_t rows)
 {
     const upsample_task *t = ctx;
     eng_matte *m = t->m;
-    float *scratch = m->b.rows + (y0 / BAND_ROWS) * m->row_cap;
+    float *scratch = m->b.rows + (y0 / m->band_rows) * m->row_cap;
     if (t->grid)
         eng_upsample_rows(&m->b.raw_map, t->grid, (int)y0, (int)(y0 + rows),
                           t->out, t->out_stride, scratch, m->lut);
@@ -512,7 +515,7 @@ static void run_bands(eng_matte *m, upsample_task *t)
 {
     pthreadpool_parallelize_1d_tile_1d(
         (pthreadpool_t)eng_runtime_pool(m->rt), upsample_band, t,
-        (size_t)m->height, BAND_ROWS, 0);
+        (size_t)m->height, (size_t)m->band_rows, 0);
 }
 
 static eng_status check_hint(const eng_matte_hint *h, eng_error *err)
@@ -644,7 +647,7 @@ static void composite_band(void *ctx, size_t y0, size_t rows)
     const composite_task *t = ctx;
     const eng_matte *m = t->m;
     const eng_upsample_map *map = &m->b.grid_map;
-    float *row = m->b.rows + (y0 / BAND_ROWS) * m->row_cap;
+    float *row = m->b.rows + (y0 / m->band_rows) * m->row_cap;
     for (int y = (int)y0; y < (int)(y0 + rows); y++) {
         const uint8_t *f = t->fg->rgb + (size_t)y * t->fg->stride;
         const uint8_t *a = t->alpha + (size_t)y * t->alpha_stride;
@@ -727,6 +730,6 @@ eng_status eng_matte_composite(eng_matte *m, const eng_image *fg,
     composite_task t = { m, fg, alpha, alpha_stride, bg, out, out_stride };
     pthreadpool_parallelize_1d_tile_1d(
         (pthreadpool_t)eng_runtime_pool(m->rt), composite_band, &t,
-        (size_t)m->height, BAND_ROWS, 0);
+        (size_t)m->height, (size_t)m->band_rows, 0);
     return ENG_OK;
 }
