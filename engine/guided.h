@@ -49,6 +49,7 @@ void eng_guided_fit(const float *guide, const float *p, int w, int h, int r,
 void eng_box_mean(const float *src, float *dst, int w, int h, int c, int r,
                   float *tmp, double *acc, void *pool);
 
+/* Doubles of the accumulator eng_box_mean() needs. */
 size_t eng_box_acc_doubles(int w, int h, int c);
 
 /* How a low-res grid of gw x gh values maps onto a W x H frame: frame pixel
@@ -78,6 +79,7 @@ void eng_guided_apply(const eng_upsample_map *m, const float *coef,
                       const eng_image *img, int y_begin, int y_end,
                       uint8_t *out, int out_stride, float *scratch);
 
+/* Floats of the scratch eng_guided_apply() needs per caller (per band). */
 size_t eng_guided_apply_floats(int width);
 
 /* Upsamples a one-channel grid of values in 0..1 (m's grid, its stride)

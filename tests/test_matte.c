@@ -27,6 +27,7 @@
 
 #include "alloc_count.h"
 #include "foreground.h"
+#include "guided.h"
 #include "matte.h"
 #include "media.h"
 #include "testlib.h"
@@ -439,6 +440,66 @@ static void test_errors(eng_runtime *rt)
     eng_matte_destroy(m);
 }
 
+/* The box mean against a direct sum; the guided fit of a constant input
+ * (a = 0, b = that constant) and of an input that is a linear function of
+ * a varied guide (reproduced up to eps's shrinkage). */
+static void test_guided(void)
+{
+    enum { W = 17, H = 11, C = 13, R = 2 };
+    uint64_t rng = 7;
+    static float src[W * H * C], dst[W * H * C], tmp[W * H * C];
+    static double acc[W * C + W + H];
+    CHECK(eng_box_acc_doubles(W, H, C) <= sizeof(acc) / sizeof(acc[0]),
+          "acc size");
+    for (int i = 0; i < W * H * C; i++)
+        src[i] = test_rand_uniform(&rng, 0, 1);
+    eng_box_mean(src, dst, W, H, C, R, tmp, acc, NULL);
+    double worst = 0;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            for (int c = 0; c < C; c++) {
+                double sum = 0;
+                int n = 0;
+                for (int j = y - R; j <= y + R; j++)
+                    for (int i = x - R; i <= x + R; i++)
+                        if (i >= 0 && i < W && j >= 0 && j < H)
+                            sum += src[(j * W + i) * C + c], n++;
+                double d = fabs(sum / n - dst[(y * W + x) * C + c]);
+                worst = d > worst ? d : worst;
+            }
+    CHECK(worst < 1e-6, "box mean off by %g", worst);
+
+    float guide[W * H * 3], p[W * H], coef[W * H * 4];
+    float *scratch = malloc(eng_guided_fit_floats(W, H) * sizeof(float));
+    for (int i = 0; i < W * H * 3; i++)
+        guide[i] = test_rand_uniform(&rng, 0, 1);
+    for (int i = 0; i < W * H; i++)
+        p[i] = 0.25f;
+    eng_guided_fit(guide, p, W, H, 1, 1e-4f, coef, scratch, NULL);
+    worst = 0;
+    for (int i = 0; i < W * H; i++) {
+        double e = fabs(coef[i * 4 + 3] - 0.25 * 255);
+        for (int c = 0; c < 3; c++)
+            e += fabs(coef[i * 4 + c]) * 255;
+        worst = e > worst ? e : worst;
+    }
+    CHECK(worst < 0.01, "constant input: coefficients off by %g", worst);
+    /* p = 0.5 r - 0.3 g + 0.2 b + 0.1: q = a . I + b must give p back. */
+    for (int i = 0; i < W * H; i++)
+        p[i] = 0.5f * guide[i * 3] - 0.3f * guide[i * 3 + 1] +
+               0.2f * guide[i * 3 + 2] + 0.1f;
+    eng_guided_fit(guide, p, W, H, 1, 1e-6f, coef, scratch, NULL);
+    worst = 0;
+    for (int i = 0; i < W * H; i++) {
+        const float *g = guide + i * 3, *k = coef + i * 4;
+        double q = (k[0] * g[0] + k[1] * g[1] + k[2] * g[2]) * 255 + k[3];
+        double e = fabs(q - p[i] * 255);
+        worst = e > worst ? e : worst;
+    }
+    CHECK(worst < 1.0, "linear input: reproduced within %g levels", worst);
+    free(scratch);
+}
+
 int main(void)
 {
     test_alloc_count_start();
@@ -446,6 +507,7 @@ int main(void)
                     sizeof(general_path));
     test_model_path("selfie_segmentation_landscape", landscape_path,
                     sizeof(landscape_path));
+    test_guided();
     eng_runtime *rt = runtime(0), *rt1 = runtime(1);
     if (rt && rt1) {
         test_obama(rt);
