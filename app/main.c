@@ -13,6 +13,7 @@
 #include "bench_cmd.h"
 #include "cli.h"
 #include "headless.h"
+#include "matte_cmd.h"
 #include "model_cmd.h"
 #include "pipeline.h"
 #include "models_cmd.h"
@@ -23,6 +24,9 @@ static const app_command commands[] = {
     { "bench", "SOURCE [--frames N] [options]",
       "Detector-stride table: ms, FPS and keypoint drift per stride.",
       app_bench_cmd, NULL },
+    { "matte", "SOURCE --out DIR [options]",
+      "Person mattes: alpha, foreground and composite PNGs per frame.",
+      app_matte_cmd, NULL },
     { NULL, NULL, NULL, NULL, NULL },
 };
 
