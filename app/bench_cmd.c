@@ -251,6 +251,8 @@ static app_status parse(int argc, char **argv, app_pipeline_desc *pd,
     if (st != APP_OK)
         return st;
     a.no_smoothing = 1;
+    /* The table is about the detectors and landmark models. */
+    a.no_hand_mesh = 1;
     return app_pipeline_desc_from_args(&a, pd, err) == ENG_OK ? APP_OK
                                                              : APP_USAGE;
 }

@@ -198,6 +198,18 @@ const char *app_format_shape(char *buf, size_t cap, int ndim,
     return buf;
 }
 
+const char *app_hand_assets_dir(void)
+{
+    static char dir[4096];
+    const char *root = getenv("POSESCOPE_ASSETS");
+    if (root && *root)
+        snprintf(dir, sizeof(dir), "%s/hand-model", root);
+    else
+        snprintf(dir, sizeof(dir), "%s/assets/hand-model",
+                 POSESCOPE_SOURCE_DIR);
+    return dir;
+}
+
 double app_now(void)
 {
     struct timespec ts;

@@ -89,4 +89,9 @@ const char *app_format_shape(char *buf, size_t cap, int ndim,
 /* Seconds of a monotonic clock. */
 double app_now(void);
 
+/* The folder of the bundled hand models: $POSESCOPE_ASSETS/hand-model
+ * when that is set, else the source tree's assets/hand-model (the binary
+ * is built and run from its checkout). Never NULL; static storage. */
+const char *app_hand_assets_dir(void);
+
 #endif

@@ -25,7 +25,11 @@ const char app_headless_usage[] =
     "  --detector-stride N|auto  detector every Nth frame, or only when "
     "tracking\n"
     "                          is lost (default auto)\n"
-    "  --no-smoothing          raw landmarks (no One-Euro filter)\n";
+    "  --no-smoothing          raw landmarks (no One-Euro filter)\n"
+    "  --mesh-vertices         each fitted hand's mesh vertices in "
+    "results.jsonl\n"
+    "  --export-obj            each fitted hand's mesh as "
+    "DIR/meshes/NAME_hand<id>.obj\n";
 
 /* Set by SIGINT/SIGTERM; the loop stops after the frame in hand. */
 static volatile sig_atomic_t stop_requested;
@@ -66,6 +70,9 @@ typedef struct run {
     uint8_t *canvas;          /* the frame copy the overlays go on */
     size_t canvas_cap;
     app_frame_result res;
+    const eng_handmesh *mesh; /* NULL without hand meshes */
+    bool mesh_vertices, export_obj;
+    float *verts;             /* one skinned mesh, for both outputs */
     /* progress bar */
     bool tty;
     double started, last_draw;
@@ -95,8 +102,20 @@ static eng_status open_run(run *r, eng_error *err)
         if (st != ENG_OK)
             return st;
     }
+    if (r->mesh && r->export_obj) {
+        char path[PATH_MAX];
+        st = app_path(path, err, "%s/meshes", r->dir);
+        if (st == ENG_OK)
+            st = app_mkdir_p(path, err);
+        if (st != ENG_OK)
+            return st;
+    }
     r->log = calloc(1, sizeof(*r->log));
-    if (!r->log)
+    if (r->mesh && (r->mesh_vertices || r->export_obj))
+        r->verts = malloc((size_t)eng_handmesh_max_verts(r->mesh) * 3 *
+                          sizeof(float));
+    if (!r->log || (r->mesh && (r->mesh_vertices || r->export_obj) &&
+                    !r->verts))
         return eng_fail(err, ENG_ENOMEM, "out of memory");
     if (!(r->jsonl = open_out(r->dir, "results.jsonl", err)) ||
         !(r->csv = open_out(r->dir, "latency.csv", err)))
@@ -143,6 +162,7 @@ static eng_status close_run(run *r, eng_status st, eng_error *err)
     }
     free(r->log);
     free(r->canvas);
+    free(r->verts);
     return st;
 }
 
@@ -156,6 +176,8 @@ static eng_status write_results(run *r, const app_frame *f, eng_error *err)
         .source = f->name,
         .width = f->width,
         .height = f->height,
+        .mesh_vertices = r->mesh_vertices ? r->mesh : NULL,
+        .vertex_scratch = r->verts,
     };
     /* Flushed per frame: a killed run leaves whole lines behind. */
     if (app_results_write_json(r->jsonl, &m, &r->res) != 0 ||
@@ -167,6 +189,37 @@ static eng_status write_results(run *r, const app_frame *f, eng_error *err)
         return eng_fail(err, ENG_EIO, "%s/latency.csv: %s", r->dir,
                         strerror(errno));
     app_latency_log_add(r->log, &r->res.times);
+    return ENG_OK;
+}
+
+/* Each fitted hand as DIR/meshes/<frame or image name>_hand<id>.obj, in
+ * the world landmarks' frame (metres). */
+static eng_status export_meshes(run *r, const app_frame *f, eng_error *err)
+{
+    const eng_handmesh_result *mr = &r->res.meshes;
+    for (int i = 0; i < mr->n_meshes; i++) {
+        const eng_hand_mesh *m = &mr->meshes[i];
+        if (!m->ok)
+            continue;
+        const eng_handmodel *model = eng_handmesh_model(r->mesh, m->side);
+        eng_handmesh_vertices(r->mesh, m, r->verts);
+        for (int v = 0; v < model->n_verts; v++)
+            for (int d = 0; d < 3; d++)
+                r->verts[3 * v + d] += m->fit.transl[d];
+        char path[PATH_MAX];
+        const char *dot = f->name ? strrchr(f->name, '.') : NULL;
+        eng_status st =
+            f->name ? app_path(path, err, "%s/meshes/%.*s_hand%d.obj", r->dir,
+                               dot ? (int)(dot - f->name)
+                                   : (int)strlen(f->name),
+                               f->name, m->hand_id)
+                    : app_path(path, err, "%s/meshes/%06lld_hand%d.obj",
+                               r->dir, (long long)f->index, m->hand_id);
+        if (st == ENG_OK)
+            st = eng_handmodel_write_obj(model, r->verts, path, err);
+        if (st != ENG_OK)
+            return st;
+    }
     return ENG_OK;
 }
 
@@ -267,6 +320,8 @@ static eng_status process_all(run *r, app_source *src, app_pipeline *pl,
             (float)(f.decode_ms + (app_now() - t1) * 1e3);
         if (st == ENG_OK)
             st = write_results(r, &f, err);
+        if (st == ENG_OK && r->export_obj && r->mesh)
+            st = export_meshes(r, &f, err);
         if (st == ENG_OK)
             st = write_annotated(r, &f, err);
         if (st == ENG_OK)
@@ -282,7 +337,7 @@ static eng_status process_all(run *r, app_source *src, app_pipeline *pl,
 typedef struct headless_args {
     app_pipeline_args pl;
     const char *out;
-    int sequence, headless;
+    int sequence, headless, mesh_vertices, export_obj;
 } headless_args;
 
 static app_status parse_args(int argc, char **argv, headless_args *a,
@@ -292,8 +347,10 @@ static app_status parse_args(int argc, char **argv, headless_args *a,
         { "--out", APP_OPT_STRING, &a->out, 0, 0 },
         { "--sequence", APP_OPT_FLAG, &a->sequence, 0, 0 },
         { "--headless", APP_OPT_FLAG, &a->headless, 0, 0 },
+        { "--mesh-vertices", APP_OPT_FLAG, &a->mesh_vertices, 0, 0 },
+        { "--export-obj", APP_OPT_FLAG, &a->export_obj, 0, 0 },
     };
-    app_status st = app_pipeline_parse(argc, argv, &a->pl, true, extra, 3,
+    app_status st = app_pipeline_parse(argc, argv, &a->pl, true, extra, 5,
                                        "--headless", spec, err);
     if (st != APP_OK)
         return st;
@@ -329,6 +386,9 @@ static app_status run_headless(const headless_args *a, app_source *src,
         .images = images,
         .fps = info.fps > 0 ? info.fps : 30,
         .tty = isatty(STDERR_FILENO),
+        .mesh = app_pipeline_handmesh(pl),
+        .mesh_vertices = a->mesh_vertices,
+        .export_obj = a->export_obj,
     };
     int64_t frames = 0;
     struct sigaction old[2];

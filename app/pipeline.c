@@ -4,6 +4,7 @@
 #include "pipeline.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@ struct app_pipeline {
     eng_runtime *rt;
     eng_pose *pose;   /* NULL when --no-pose */
     eng_hands *hands; /* NULL when --no-hands */
+    eng_handmesh *mesh; /* NULL without hands or with --no-hand-mesh */
 };
 
 const char app_pipeline_usage[] =
@@ -24,6 +26,10 @@ const char app_pipeline_usage[] =
     "  --pose-model SIZE       lite, full (default) or heavy\n"
     "  --hand-model SIZE       lite or full (default)\n"
     "  --no-pose, --no-hands   skip a task\n"
+    "  --no-hand-mesh          do not fit hand meshes to the tracked hands\n"
+    "  --mano DIR              fit MANO (DIR/MANO_RIGHT.npz and/or "
+    "MANO_LEFT.npz)\n"
+    "                          instead of the bundled hand\n"
     "  --threads N             compute threads (default: one per core; a "
     "model runs\n"
     "                          on one when that measures faster, as on a "
@@ -43,6 +49,8 @@ app_status app_pipeline_parse(int argc, char **argv, app_pipeline_args *a,
         { "--threads", APP_OPT_INT, &a->threads, 1, 256 },
         { "--no-pose", APP_OPT_FLAG, &a->no_pose, 0, 0 },
         { "--no-hands", APP_OPT_FLAG, &a->no_hands, 0, 0 },
+        { "--no-hand-mesh", APP_OPT_FLAG, &a->no_hand_mesh, 0, 0 },
+        { "--mano", APP_OPT_STRING, &a->mano, 0, 0 },
         { "--fast-math", APP_OPT_FLAG, &a->fast, 0, 0 },
         { "--pose-model", APP_OPT_STRING, &a->pose_model, 0, 0 },
         { "--hand-model", APP_OPT_STRING, &a->hand_model, 0, 0 },
@@ -100,6 +108,8 @@ eng_status app_pipeline_desc_from_args(const app_pipeline_args *a,
     d->no_pose = a->no_pose;
     d->no_hands = a->no_hands;
     d->no_smoothing = a->no_smoothing;
+    d->no_hand_mesh = a->no_hand_mesh;
+    d->mano_dir = a->mano;
     d->numerics = a->fast ? ENG_NUMERICS_FAST : ENG_NUMERICS_EXACT;
     d->pose_model = ENG_MODEL_FULL;
     if (a->pose_model) {
@@ -185,6 +195,33 @@ static eng_status create_hands(app_pipeline *p, const app_pipeline_desc *d,
     return eng_hands_create(p->rt, &hd, &p->hands, err);
 }
 
+/* The hand models: MANO from --mano DIR (either side; the other is its
+ * mirror), else the bundled WebXR hands. */
+static eng_status create_mesh(app_pipeline *p, const app_pipeline_desc *d,
+                              eng_error *err)
+{
+    char right[PATH_MAX], left[PATH_MAX];
+    eng_handmesh_desc md = {0};
+    if (d->mano_dir) {
+        snprintf(right, sizeof(right), "%s/MANO_RIGHT.npz", d->mano_dir);
+        snprintf(left, sizeof(left), "%s/MANO_LEFT.npz", d->mano_dir);
+        md.right_path = access(right, R_OK) == 0 ? right : NULL;
+        md.left_path = access(left, R_OK) == 0 ? left : NULL;
+        if (!md.right_path && !md.left_path)
+            return eng_fail(err, ENG_EIO, "--mano %s: neither "
+                            "MANO_RIGHT.npz nor MANO_LEFT.npz is there",
+                            d->mano_dir);
+    } else {
+        snprintf(right, sizeof(right), "%s/generic-hand-right.glb",
+                 app_hand_assets_dir());
+        snprintf(left, sizeof(left), "%s/generic-hand-left.glb",
+                 app_hand_assets_dir());
+        md.right_path = right;
+        md.left_path = left;
+    }
+    return eng_handmesh_create(&md, &p->mesh, err);
+}
+
 eng_status app_pipeline_create(const app_pipeline_desc *desc,
                                app_pipeline **out, eng_error *err)
 {
@@ -202,6 +239,8 @@ eng_status app_pipeline_create(const app_pipeline_desc *desc,
         st = create_pose(p, desc, err);
     if (st == ENG_OK && !desc->no_hands)
         st = create_hands(p, desc, err);
+    if (st == ENG_OK && !desc->no_hands && !desc->no_hand_mesh)
+        st = create_mesh(p, desc, err);
     if (st != ENG_OK) {
         app_pipeline_destroy(p);
         return st;
@@ -216,6 +255,7 @@ void app_pipeline_destroy(app_pipeline *p)
         return;
     eng_pose_destroy(p->pose);
     eng_hands_destroy(p->hands);
+    eng_handmesh_destroy(p->mesh);
     eng_runtime_destroy(p->rt);
     free(p);
 }
@@ -232,11 +272,16 @@ eng_status app_pipeline_run(app_pipeline *p, const eng_image *img, double t,
         st = eng_hands_process(p->hands, img, t, &res->hands, err);
     else
         memset(&res->hands, 0, sizeof(res->hands));
+    if (st == ENG_OK && p->mesh)
+        eng_handmesh_process(p->mesh, &res->hands, &res->meshes);
+    else
+        memset(&res->meshes, 0, sizeof(res->meshes));
     app_stage_times *tm = &res->times;
     tm->ms[APP_STAGE_POSE_DETECT] = (float)res->pose.ms_detector;
     tm->ms[APP_STAGE_POSE_LANDMARKS] = (float)res->pose.ms_landmarks;
     tm->ms[APP_STAGE_HAND_DETECT] = (float)res->hands.ms_detector;
     tm->ms[APP_STAGE_HAND_LANDMARKS] = (float)res->hands.ms_landmarks;
+    tm->ms[APP_STAGE_HAND_MESH] = (float)res->meshes.ms;
     tm->pose_detector_ran = res->pose.detector_ran;
     tm->hand_detector_ran = res->hands.detector_ran;
     return st;
@@ -248,4 +293,11 @@ void app_pipeline_reset(app_pipeline *p)
         eng_pose_reset(p->pose);
     if (p->hands)
         eng_hands_reset(p->hands);
+    if (p->mesh)
+        eng_handmesh_reset(p->mesh);
+}
+
+const eng_handmesh *app_pipeline_handmesh(const app_pipeline *p)
+{
+    return p->mesh;
 }

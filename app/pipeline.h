@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #include "cli.h"
+#include "handmesh.h"
 #include "hands.h"
 #include "plot.h"
 #include "pose.h"
@@ -28,6 +29,9 @@ typedef struct app_pipeline_desc {
     bool hand_lite;              /* palm + landmark lite instead of full */
     bool no_pose, no_hands;
     bool no_smoothing;
+    bool no_hand_mesh;           /* skip fitting hand meshes */
+    const char *mano_dir;        /* MANO_RIGHT.npz / MANO_LEFT.npz (one is
+                                    enough); NULL = the bundled glb hands */
     bool static_images;          /* every frame independent */
     int threads;                 /* 0 = one per core */
     eng_numerics numerics;       /* default EXACT (TFLite's bits) */
@@ -36,11 +40,11 @@ typedef struct app_pipeline_desc {
 /* The command-line values, before checking. */
 typedef struct app_pipeline_args {
     int max_people, max_hands, max_stride, threads;
-    int no_pose, no_hands, no_smoothing, fast;
-    const char *stride, *pose_model, *hand_model;
+    int no_pose, no_hands, no_smoothing, fast, no_hand_mesh;
+    const char *stride, *pose_model, *hand_model, *mano;
 } app_pipeline_args;
 
-#define APP_PIPELINE_MAX_EXTRA 4
+#define APP_PIPELINE_MAX_EXTRA 16
 
 /* Parses argv[1..argc) of a command that runs the pipeline on one SOURCE:
  * the shared options into *args (`with_stride` adds --detector-stride and
@@ -67,6 +71,8 @@ typedef struct app_pipeline app_pipeline;
 typedef struct app_frame_result {
     eng_pose_result pose;        /* n_people 0 when --no-pose */
     eng_hands_result hands;      /* n_hands 0 when --no-hands */
+    eng_handmesh_result meshes;  /* one per hand; n_meshes 0 without the
+                                    hand task or with --no-hand-mesh */
     app_stage_times times;       /* ms[DECODE] and ms[TOTAL] are the
                                     caller's; the rest filled by run */
 } app_frame_result;
@@ -86,5 +92,9 @@ eng_status app_pipeline_run(app_pipeline *p, const eng_image *img, double t,
 
 /* Forgets all tracks (a new, unrelated image). */
 void app_pipeline_reset(app_pipeline *p);
+
+/* The hand mesh task (borrowed), for vertices and .obj files of the
+ * meshes of a result; NULL when meshes are not fitted. */
+const eng_handmesh *app_pipeline_handmesh(const app_pipeline *p);
 
 #endif

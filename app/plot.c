@@ -16,6 +16,7 @@ static const char *const stage_names[APP_STAGE_COUNT] = {
     [APP_STAGE_POSE_LANDMARKS] = "pose landmarks",
     [APP_STAGE_HAND_DETECT] = "hand detect",
     [APP_STAGE_HAND_LANDMARKS] = "hand landmarks",
+    [APP_STAGE_HAND_MESH] = "hand mesh",
     [APP_STAGE_TOTAL] = "total",
 };
 
@@ -27,6 +28,7 @@ static const app_rgb stage_colors[APP_STAGE_COUNT] = {
     [APP_STAGE_POSE_LANDMARKS] = {255, 170, 40},
     [APP_STAGE_HAND_DETECT] = {200, 90, 255},
     [APP_STAGE_HAND_LANDMARKS] = {70, 220, 110},
+    [APP_STAGE_HAND_MESH] = {40, 200, 220},
     [APP_STAGE_TOTAL] = {240, 240, 240},
 };
 

@@ -30,6 +30,7 @@ typedef enum app_stage {
     APP_STAGE_POSE_LANDMARKS,
     APP_STAGE_HAND_DETECT,
     APP_STAGE_HAND_LANDMARKS,
+    APP_STAGE_HAND_MESH,      /* fitting the hand meshes */
     APP_STAGE_TOTAL,          /* end to end for the frame */
     APP_STAGE_COUNT,
 } app_stage;

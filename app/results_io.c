@@ -11,6 +11,7 @@ static const char *const stage_keys[APP_STAGE_COUNT] = {
     [APP_STAGE_POSE_LANDMARKS] = "pose_landmarks",
     [APP_STAGE_HAND_DETECT] = "hand_detect",
     [APP_STAGE_HAND_LANDMARKS] = "hand_landmarks",
+    [APP_STAGE_HAND_MESH] = "hand_mesh",
     [APP_STAGE_TOTAL] = "total",
 };
 
@@ -77,7 +78,53 @@ static void put_person(FILE *f, const eng_person *p, const double *px,
     fputc('}', f);
 }
 
-static void put_hand(FILE *f, const eng_hand *h, const double *px,
+/* [a, b, ...]: n floats. */
+static void put_vec(FILE *f, const float *v, int n, int decimals)
+{
+    fputc('[', f);
+    for (int i = 0; i < n; i++) {
+        if (i)
+            fputc(',', f);
+        put_num(f, v[i], decimals);
+    }
+    fputc(']', f);
+}
+
+/* The hand's mesh, with WiLoR's names (docs/results-schema.md). */
+static void put_mesh(FILE *f, const eng_hand_mesh *m, const app_frame_meta *meta,
+                     const double *px)
+{
+    fprintf(f, ",\"mesh_fitted\":%s", m->ok ? "true" : "false");
+    if (!m->ok)
+        return;
+    const eng_handfit_result *r = &m->fit;
+    fputs(",\"global_orient\":", f);
+    put_rows(f, r->pose.global_orient, 1, 3, 3, px, 5);
+    fputs(",\"hand_pose\":", f);
+    put_rows(f, &r->pose.hand_pose[0][0], 15, 3, 3, px, 5);
+    fputs(",\"betas\":", f);
+    put_vec(f, r->pose.betas, r->n_betas, 5);
+    fputs(",\"pred_cam\":", f);
+    put_vec(f, r->cam, 3, 5);
+    fputs(",\"transl\":", f);
+    put_vec(f, r->transl, 3, 5);
+    fputs(",\"pred_keypoints_3d\":", f);
+    put_rows(f, &r->kp3d[0][0], ENG_HAND_POINTS, 3, 3, px, 5);
+    fputs(",\"fit_residual_mm\":", f);
+    put_num(f, r->err3d_mm, 3);
+    fputs(",\"fit_residual_px\":", f);
+    put_num(f, r->err2d_px, 3);
+    if (meta->mesh_vertices && meta->vertex_scratch) {
+        const eng_handmodel *model =
+            eng_handmesh_model(meta->mesh_vertices, m->side);
+        eng_handmesh_vertices(meta->mesh_vertices, m, meta->vertex_scratch);
+        fputs(",\"pred_vertices\":", f);
+        put_rows(f, meta->vertex_scratch, model->n_verts, 3, 3, px, 5);
+    }
+}
+
+static void put_hand(FILE *f, const eng_hand *h, const eng_hand_mesh *mesh,
+                     const app_frame_meta *meta, const double *px,
                      const double *norm)
 {
     fprintf(f, "{\"id\":%d,\"handedness\":\"%s\",\"score\":", h->id,
@@ -92,6 +139,8 @@ static void put_hand(FILE *f, const eng_hand *h, const double *px,
     put_rows(f, &h->kp[0][0], ENG_HAND_POINTS, 2, 3, norm, 6);
     fputs(",\"world\":", f);
     put_rows(f, &h->world[0][0], ENG_HAND_POINTS, 3, 3, px, 5);
+    if (mesh)
+        put_mesh(f, mesh, meta, px);
     fputc('}', f);
 }
 
@@ -136,7 +185,9 @@ int app_results_write_json(FILE *f, const app_frame_meta *m,
     for (int i = 0; i < r->hands.n_hands; i++) {
         if (i)
             fputc(',', f);
-        put_hand(f, &r->hands.hands[i], px, norm);
+        const eng_hand_mesh *mesh =
+            i < r->meshes.n_meshes ? &r->meshes.meshes[i] : NULL;
+        put_hand(f, &r->hands.hands[i], mesh, m, px, norm);
     }
     fputs("]}\n", f);
     return ferror(f) ? -1 : 0;

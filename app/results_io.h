@@ -27,6 +27,10 @@ typedef struct app_frame_meta {
     double t;            /* seconds */
     const char *source;  /* image file name, or NULL (borrowed) */
     int width, height;   /* frame pixels, for the normalised keypoints */
+    /* Non-NULL: each fitted hand's pred_vertices too, skinned with this
+     * task into vertex_scratch (eng_handmesh_max_verts x 3 floats). */
+    const eng_handmesh *mesh_vertices;
+    float *vertex_scratch;
 } app_frame_meta;
 
 /* Writes one JSON object and a newline. 0, or -1 when the stream is in

@@ -141,6 +141,13 @@ const eng_handmodel *eng_handmesh_model(const eng_handmesh *hm,
     return hm->model[side == ENG_HAND_RIGHT];
 }
 
+int eng_handmesh_max_verts(const eng_handmesh *hm)
+{
+    return hm->model[0]->n_verts > hm->model[1]->n_verts
+               ? hm->model[0]->n_verts
+               : hm->model[1]->n_verts;
+}
+
 void eng_handmesh_vertices(const eng_handmesh *hm, const eng_hand_mesh *mesh,
                            float *verts)
 {

@@ -62,6 +62,9 @@ void eng_handmesh_process(eng_handmesh *hm, const eng_hands_result *hands,
 const eng_handmodel *eng_handmesh_model(const eng_handmesh *hm,
                                         eng_handedness side);
 
+/* The larger of the two models' vertex counts (for a vertex buffer). */
+int eng_handmesh_max_verts(const eng_handmesh *hm);
+
 /* Skins a fitted hand: model->n_verts x 3 floats into verts (the
  * caller's), in the model frame (metres); add fit.transl for the world
  * landmarks' frame, or project with fit.cam (handfit.h) for pixels. */

@@ -72,6 +72,35 @@ check "folder: two hands in hands_two_spread.jpg" \
     test "$(head -1 "$T/f/results.jsonl" | grep -o '"handedness":' | wc -l)" \
     -eq 2
 
+# --- hand meshes: WiLoR's fields, vertices, .obj files ---------------------
+run "$P" --headless "$ROOT/tests/data/media/images/hands_two_spread.jpg" \
+    --out "$T/m" --no-pose --mesh-vertices --export-obj
+check "meshes: exit 0" exit_is 0
+read -r fitted verts <<<"$(node -e '
+const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+let fitted = 0, verts = 0;
+for (const h of j.hands) {
+    const ok = h.mesh_fitted && h.global_orient.length === 1 &&
+        h.hand_pose.length === 15 && h.pred_cam.length === 3 &&
+        h.pred_keypoints_3d.length === 21 && h.betas.length > 0;
+    fitted += ok ? 1 : 0;
+    verts += h.pred_vertices ? h.pred_vertices.length : 0;
+}
+console.log(fitted, verts);' "$T/m/results.jsonl" 2>/dev/null)"
+check "meshes: both hands fitted, with WiLoR's fields ($fitted)" \
+    test "${fitted:-0}" -eq 2
+check "meshes: pred_vertices of the bundled hand ($verts)" \
+    test "${verts:-0}" -eq $((2 * 1360))
+check "meshes: an .obj per hand" \
+    test "$(ls "$T/m/meshes"/hands_two_spread_hand*.obj | wc -l)" -eq 2
+check "meshes: .obj has the mesh" \
+    test "$(grep -c '^v ' "$T/m/meshes/hands_two_spread_hand1.obj")" -eq 1360
+run "$P" --headless "$ROOT/tests/data/media/images/hands_two_spread.jpg" \
+    --out "$T/x" --no-pose --mano "$T/nowhere"
+check "--mano without files: exit 1" exit_is 1
+check "--mano without files: says what is missing" \
+    stderr_has "neither MANO_RIGHT.npz nor MANO_LEFT.npz"
+
 # --- SIGINT mid-run ----------------------------------------------------------
 "$P" --headless "$SAMPLE" --out "$T/s" >"$T/out" 2>"$T/err" &
 pid=$!
