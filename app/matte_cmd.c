@@ -328,7 +328,7 @@ static eng_status open_all(matte_run *r, const matte_args *a,
     }
     if (a->background)
         parse_background(a->background, r);
-    eng_runtime_desc rd = { .threads = a->threads };
+    eng_runtime_desc rd = { .threads = a->threads, .adaptive = 1 };
     if ((st = eng_runtime_create(&rd, &r->rt, err)) ||
         (st = eng_matte_create(r->rt, &d, &r->matte, err)))
         return st;
