@@ -28,6 +28,8 @@ typedef struct app_pipeline_desc {
     bool hand_lite;              /* palm + landmark lite instead of full */
     bool no_pose, no_hands;
     bool no_smoothing;
+    float smoothing_min_cutoff;  /* body One-Euro cutoff, Hz (the jitter
+                                    vs lag knob); 0 = the task's default */
     bool static_images;          /* every frame independent */
     int threads;                 /* 0 = one per core */
     eng_numerics numerics;       /* default EXACT (TFLite's bits) */
@@ -40,7 +42,7 @@ typedef struct app_pipeline_args {
     const char *stride, *pose_model, *hand_model;
 } app_pipeline_args;
 
-#define APP_PIPELINE_MAX_EXTRA 4
+#define APP_PIPELINE_MAX_EXTRA 16
 
 /* Parses argv[1..argc) of a command that runs the pipeline on one SOURCE:
  * the shared options into *args (`with_stride` adds --detector-stride and
