@@ -48,21 +48,21 @@ const char app_viewer_usage[] =
     "fullscreen,\n"
     "  H help, Q/Esc quit\n";
 
-static const char *const help_lines[] = {
-    "space      pause / play",
-    "Right      step one frame forward (pauses)",
-    "Left       step one frame back (pauses)",
-    "[  ]       seek 5 s back / forward",
-    "1 2 3 4    run the detectors every Nth frame",
-    "A          detector stride auto (when tracking is lost)",
-    "+  -       smoothing: steadier / more responsive",
-    "B          ROIs and detector boxes",
-    "P          latency plots",
-    "S          screenshot (PNG)",
-    "R          start / stop recording (MP4)",
-    "F          fullscreen",
-    "H          this help",
-    "Q  Esc     quit",
+static const char *const help_lines[][2] = {
+    { "space", "pause / play" },
+    { "Right", "step one frame forward (pauses)" },
+    { "Left", "step one frame back (pauses)" },
+    { "[  ]", "seek 5 s back / forward" },
+    { "1 2 3 4", "run the detectors every Nth frame" },
+    { "A", "detector stride auto (when tracking is lost)" },
+    { "+  -", "smoothing: steadier / more responsive" },
+    { "B", "ROIs and detector boxes" },
+    { "P", "latency plots" },
+    { "S", "screenshot (PNG)" },
+    { "R", "start / stop recording (MP4)" },
+    { "F", "fullscreen" },
+    { "H", "this help" },
+    { "Q  Esc", "quit" },
 };
 
 /* Set by SIGINT/SIGTERM: the loop ends like Q, so recordings close. */
@@ -101,7 +101,11 @@ typedef struct viewer {
                                      base_wall + t - base_t */
     bool rebase;
     double last_shown;            /* app_now() of the last new frame */
-    float render_ms;
+    float render_ms;              /* drawing of the last frame */
+    double render_s, output_s;    /* totals over the run: drawing, and
+                                     read-back + queueing of outputs */
+    double started;
+    float e2e_ms;                 /* of the newest result */
     /* read-back and outputs */
     uint8_t *rgb;
     size_t rgb_cap;
@@ -234,7 +238,7 @@ static eng_status stop_recording(viewer *v, eng_error *err)
 {
     if (v->rec)
         fprintf(stderr, "posescope: recorded %lld frames (encoder %.1f "
-                "ms/frame on its thread)\n",
+                "ms/frame on its own thread)\n",
                 (long long)app_recq_frames(v->rec),
                 app_recq_encode_ms(v->rec));
     eng_status st = app_recq_close(v->rec, err);
@@ -335,20 +339,25 @@ static void draw_status(viewer *v, float px)
 
 static void draw_help(viewer *v, float px)
 {
+    static const app_rgb white = { 255, 255, 255 }, gold = { 255, 210, 80 };
     int n = (int)(sizeof(help_lines) / sizeof(*help_lines));
-    float w = 0;
-    for (int i = 0; i < n; i++)
-        w = fmaxf(w, ren_text_width(v->ren, help_lines[i], px));
-    float h = (n + 2) * 1.4f * px;
+    float kw = 0, dw = 0;
+    for (int i = 0; i < n; i++) {
+        kw = fmaxf(kw, ren_text_width(v->ren, help_lines[i][0], px));
+        dw = fmaxf(dw, ren_text_width(v->ren, help_lines[i][1], px));
+    }
+    float w = kw + px + dw, h = (n + 2) * 1.4f * px;
     float x = 0.5f * ((float)v->shown.width - w) - px;
     float y = 0.5f * ((float)v->shown.height - h);
     ren_fill_rect(v->ren, x, y, x + w + 2 * px, y + h, (app_rgb){ 0, 0, 0 },
                   0.75f);
-    ren_text(v->ren, x + px, y + 0.5f * px, px, "keys",
-             (app_rgb){ 255, 210, 80 }, 1);
-    for (int i = 0; i < n; i++)
-        ren_text(v->ren, x + px, y + (i + 1.5f) * 1.4f * px, px,
-                 help_lines[i], (app_rgb){ 255, 255, 255 }, 1);
+    ren_text(v->ren, x + px, y + 0.5f * px, px, "keys", gold, 1);
+    for (int i = 0; i < n; i++) {
+        float ly = y + (i + 1.5f) * 1.4f * px;
+        ren_text(v->ren, x + px, ly, px, help_lines[i][0], gold, 1);
+        ren_text(v->ren, x + 2 * px + kw, ly, px, help_lines[i][1], white,
+                 1);
+    }
 }
 
 static eng_status draw(viewer *v, eng_error *err)
@@ -366,7 +375,7 @@ static eng_status draw(viewer *v, eng_error *err)
         ren_results(v->ren, r->pose.people, r->pose.n_people,
                     r->hands.hands, r->hands.n_hands, &ov);
     }
-    float px = fmaxf(12, (float)fh / 40);
+    float px = fmaxf(12, (float)(fw < fh ? fw : fh) / 40);
     if (v->plots) {
         float ph = fmaxf(110, 0.28f * fh);
         ren_plots(v->ren, &v->perf, 0, fh - ph, (float)fw, ph);
@@ -557,9 +566,7 @@ static void push_perf(viewer *v)
                                t->ms[APP_STAGE_HAND_DETECT];
         ms[REN_STAGE_BODY] = t->ms[APP_STAGE_POSE_LANDMARKS];
         ms[REN_STAGE_HANDS] = t->ms[APP_STAGE_HAND_LANDMARKS];
-        /* decode, the wait for the engine and the engine, to on screen */
-        ms[REN_STAGE_E2E] = t->ms[APP_STAGE_DECODE] +
-                            (float)((now - v->result.submitted) * 1e3);
+        ms[REN_STAGE_E2E] = v->e2e_ms;
         det = t->pose_detector_ran || t->hand_detector_ran;
     }
     ren_perf_push(&v->perf, ms, det);
@@ -586,13 +593,20 @@ static eng_status run_loop(viewer *v, eng_error *err)
                               &v->result)) {
             v->have_result = true;
             v->redraw = true;
+            /* decode, the wait for the engine and the engine, to the
+             * first draw of the result */
+            v->e2e_ms = v->result.res.times.ms[APP_STAGE_DECODE] +
+                        (float)((app_now() - v->result.submitted) * 1e3);
         }
         if (got == 1)
             push_perf(v);
         if (v->have_frame && (got == 1 || v->redraw)) {
             st = draw(v, err);
             if (st == ENG_OK && got == 1) {
+                double t0 = app_now();
                 st = write_frame(v, err);
+                v->output_s += app_now() - t0;
+                v->render_s += v->render_ms * 1e-3;
                 v->frames_shown++;
             }
             present(v);
@@ -650,8 +664,21 @@ static eng_status open_window(viewer *v, eng_error *err)
     return st;
 }
 
+/* One line of what the run cost, for the README's measurements. */
+static void print_stats(const viewer *v)
+{
+    if (!v->frames_shown)
+        return;
+    double n = (double)v->frames_shown, secs = app_now() - v->started;
+    fprintf(stderr, "posescope: %lld frames shown in %.1f s (%.1f FPS); "
+            "per frame: drawing %.2f ms, read-back + outputs %.2f ms in "
+            "the display thread\n", (long long)v->frames_shown, secs,
+            n / secs, 1e3 * v->render_s / n, 1e3 * v->output_s / n);
+}
+
 static app_status close_all(viewer *v, eng_status st, eng_error *err)
 {
+    print_stats(v);
     eng_error e2;
     /* the recording first: it must be finalised whatever else fails */
     eng_status rst = stop_recording(v, st == ENG_OK ? err : &e2);
@@ -720,6 +747,7 @@ app_status app_viewer_cmd(int argc, char **argv, eng_error *err)
     v.shown.height = v.info.height;
     if (st == ENG_OK && a.record)
         st = start_recording(&v, a.record, err);
+    v.started = app_now();
     if (st == ENG_OK)
         st = run_loop(&v, err);
     ast = close_all(&v, st, err);

@@ -555,24 +555,34 @@ static float nice_step(float max)
     return step;
 }
 
+/* "12.3" below 100 ms, "123" above: the legend keeps its width. */
+static void fmt_ms(char *buf, size_t cap, float v)
+{
+    snprintf(buf, cap, v < 100 ? "%.1f" : "%.0f", v);
+}
+
 void ren_plots(ren_renderer *r, const ren_perf_set *perf, float x, float y,
                float w, float h)
 {
     static const app_rgb white = { 255, 255, 255 }, grid = { 90, 90, 90 };
     ren_fill_rect(r, x, y, x + w, y + h, (app_rgb){ 0, 0, 0 }, 0.6f);
-    float px = fmaxf(9, fminf(16, h / 11));
-    float legend_w = ren_text_width(r, "end-to-end 000.0/000.0/000.0", px);
-    /* the lines' area: left of the legend, above the detector ticks */
-    float gx0 = x + 0.5f * px + ren_text_width(r, "000", px);
-    float gx1 = x + w - legend_w - px, gy0 = y + 1.8f * px;
-    float gy1 = y + h - px;
-    if (gx1 - gx0 < 16 || gy1 - gy0 < 16)
-        return;
     float max = 1;
     for (int s = 0; s < REN_STAGE_COUNT; s++)
         max = fmaxf(max, perf->stage[s].peak);
     float step = nice_step(max), top = step * ceilf(max / step);
-    char text[64];
+    char text[96], a[16], b[16], c[16];
+    /* text size: legible, but the legend takes at most 45% of the width */
+    float px = fmaxf(9, fminf(16, h / 11));
+    float legend_1px = ren_text_width(r, "end-to-end 999.9/999.9/999.9", 1);
+    px = fmaxf(6, fminf(px, 0.45f * w / legend_1px));
+    snprintf(text, sizeof text, "%g", top);
+    /* the lines' area: right of the scale, left of the legend, above the
+     * detector ticks */
+    float gx0 = x + 0.8f * px + ren_text_width(r, text, px);
+    float gx1 = x + w - legend_1px * px - px, gy0 = y + 1.8f * px;
+    float gy1 = y + h - px;
+    if (gx1 - gx0 < 16 || gy1 - gy0 < 16)
+        return;
     for (float v = 0; v <= top + 0.5f * step; v += step) {
         float gy = gy1 - (gy1 - gy0) * v / top;
         ren_line(r, gx0, gy, gx1, gy, 1, grid, 1);
@@ -603,13 +613,16 @@ void ren_plots(ren_renderer *r, const ren_perf_set *perf, float x, float y,
         }
     }
     float lx = gx1 + px, ly = y + 0.3f * px;
-    snprintf(text, sizeof text, "%.1f FPS   last/avg/peak ms", perf->fps);
+    snprintf(text, sizeof text, "%.1f FPS  last/avg/peak ms", perf->fps);
     ren_text(r, lx, ly, px, text, white, 1);
     for (int s = 0; s < REN_STAGE_COUNT; s++) {
         const ren_perf *p = &perf->stage[s];
         ly += 1.3f * px;
-        snprintf(text, sizeof text, "%s %.1f/%.1f/%.1f",
-                 ren_stage_name((ren_stage)s), p->last, p->avg, p->peak);
+        fmt_ms(a, sizeof a, p->last);
+        fmt_ms(b, sizeof b, p->avg);
+        fmt_ms(c, sizeof c, p->peak);
+        snprintf(text, sizeof text, "%s %s/%s/%s",
+                 ren_stage_name((ren_stage)s), a, b, c);
         ren_text(r, lx, ly, px, text, stage_color[s], 1);
     }
 }
