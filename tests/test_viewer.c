@@ -7,7 +7,9 @@
  *      the reported keypoints carry the skeleton colours, in the lossless
  *      screenshot and in the MP4; the plot panel is drawn; the screenshot
  *      is a PNG of the source size.
- *   2. SIGINT in the middle of a recording: exit status 1 and an MP4 that
+ *   2. --headless under the display draws the same pixels as the window
+ *      (an image: the annotated PNG vs the window's screenshot).
+ *   3. SIGINT in the middle of a recording: exit status 1 and an MP4 that
  *      still decodes.
  * argv[1] is the posescope binary.
  */
@@ -26,6 +28,7 @@
 #include "testlib.h"
 
 #define VIDEO POSESCOPE_TEST_DATA "/media/videos/asl_hand_10s.mp4"
+#define IMAGE POSESCOPE_TEST_DATA "/media/images/hands_two_spread.jpg"
 #define FRAMES 60
 
 static char dir[64];
@@ -234,6 +237,54 @@ static void check_recording(const char *bin)
     free((void *)png.rgb);
 }
 
+/* Headless under a display draws with the window's renderer: its
+ * annotated PNG of an image equals the window's screenshot of it, away
+ * from the window's status line (top) and plots (bottom 28%). */
+static void check_headless_same_pixels(const char *bin)
+{
+    char out[128], shot[128], annotated[160];
+    snprintf(out, sizeof out, "%s/hl", dir);
+    snprintf(shot, sizeof shot, "%s/image-shot.png", dir);
+    snprintf(annotated, sizeof annotated, "%s/annotated/%s", out,
+             "hands_two_spread.png");
+    const char *hargs[] = { "--headless", IMAGE, "--out", out, "--threads",
+                            "1", NULL };
+    int rc = wait_exit(spawn(bin, hargs));
+    CHECK(rc == 0, "headless exited %d", rc);
+    const char *wargs[] = { IMAGE, "--frames", "1", "--sync", "--screenshot",
+                            shot, "--threads", "1", NULL };
+    rc = wait_exit(spawn(bin, wargs));
+    CHECK(rc == 0, "window exited %d", rc);
+    if (rc != 0)
+        show_log();
+    app_frame a = read_frame(annotated, 0, NULL);
+    app_frame b = read_frame(shot, 0, NULL);
+    CHECK(a.rgb && b.rgb && a.width == b.width && a.height == b.height,
+          "annotated %dx%d, screenshot %dx%d", a.width, a.height, b.width,
+          b.height);
+    if (a.rgb && b.rgb && a.width == b.width && a.height == b.height) {
+        int y0 = a.height / 10, y1 = a.height - (int)(0.3 * a.height);
+        long differ = 0;
+        for (int y = y0; y < y1; y++)
+            differ += memcmp(a.rgb + (size_t)y * a.stride,
+                             b.rgb + (size_t)y * b.stride,
+                             (size_t)a.width * 3) != 0;
+        CHECK(differ == 0, "%ld of %d rows differ between headless and the "
+              "window", differ, y1 - y0);
+        /* and the overlays are there: not the plain image */
+        app_frame src = read_frame(IMAGE, 0, NULL);
+        long changed = 0;
+        for (int y = y0; src.rgb && y < y1; y++)
+            changed += memcmp(a.rgb + (size_t)y * a.stride,
+                              src.rgb + (size_t)y * src.stride,
+                              (size_t)a.width * 3) != 0;
+        CHECK(changed > 10, "only %ld rows carry overlays", changed);
+        free((void *)src.rgb);
+    }
+    free((void *)a.rgb);
+    free((void *)b.rgb);
+}
+
 static void check_sigint(const char *bin)
 {
     char mp4[128];
@@ -267,6 +318,7 @@ int main(int argc, char **argv)
     snprintf(dir, sizeof dir, "/tmp/posescope-viewer-XXXXXX");
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
     check_recording(argv[1]);
+    check_headless_same_pixels(argv[1]);
     check_sigint(argv[1]);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
