@@ -104,6 +104,7 @@ typedef struct viewer {
     float render_ms;              /* drawing of the last frame */
     double render_s, output_s;    /* totals over the run: drawing, and
                                      read-back + queueing of outputs */
+    double present_s;             /* scaling into the window + swap */
     double started;
     float e2e_ms;                 /* of the newest result */
     /* read-back and outputs */
@@ -609,7 +610,9 @@ static eng_status run_loop(viewer *v, eng_error *err)
                 v->render_s += v->render_ms * 1e-3;
                 v->frames_shown++;
             }
+            double tp = app_now();
             present(v);
+            v->present_s += app_now() - tp;
             v->redraw = false;
         }
         if (st != ENG_OK)
@@ -671,9 +674,11 @@ static void print_stats(const viewer *v)
         return;
     double n = (double)v->frames_shown, secs = app_now() - v->started;
     fprintf(stderr, "posescope: %lld frames shown in %.1f s (%.1f FPS); "
-            "per frame: drawing %.2f ms, read-back + outputs %.2f ms in "
-            "the display thread\n", (long long)v->frames_shown, secs,
-            n / secs, 1e3 * v->render_s / n, 1e3 * v->output_s / n);
+            "per frame: drawing %.2f ms, read-back + outputs %.2f ms, "
+            "present %.2f ms in the display thread\n",
+            (long long)v->frames_shown, secs, n / secs,
+            1e3 * v->render_s / n, 1e3 * v->output_s / n,
+            1e3 * v->present_s / n);
 }
 
 static app_status close_all(viewer *v, eng_status st, eng_error *err)

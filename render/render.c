@@ -249,36 +249,45 @@ static void flush(ren_renderer *r)
     r->n_vertices = 0;
 }
 
-/* Appends a quad (x0,y0)-(x1,y1) with texture/shape coordinates spanning
- * (s0,t0)-(s1,t1) when `tex`, else the same `shape` at every corner. */
-static void quad(ren_renderer *r, float x0, float y0, float x1, float y1,
-                 const float shape[4], bool tex, float radius, int kind,
-                 app_rgb c, float alpha)
+/* Appends a quad with corners c[0..3] (in order around it) carrying
+ * texture/shape coordinates spanning (s0,t0)-(s1,t1) over the corners
+ * when `tex`, else the same `shape` at every corner. */
+static void quad4(ren_renderer *r, const float c[4][2], const float shape[4],
+                  bool tex, float radius, int kind, app_rgb col, float alpha)
 {
     if (r->n_vertices + 6 > BATCH_VERTICES)
         flush(r);
-    const float xs[6] = { x0, x1, x1, x0, x1, x0 };
-    const float ys[6] = { y0, y0, y1, y0, y1, y1 };
-    const float us[6] = { 0, 1, 1, 0, 1, 0 };
-    const float vs[6] = { 0, 0, 1, 0, 1, 1 };
+    static const int corner[6] = { 0, 1, 2, 0, 2, 3 };
+    static const float us[4] = { 0, 1, 1, 0 }, vs[4] = { 0, 0, 1, 1 };
     for (int i = 0; i < 6; i++) {
+        int k = corner[i];
         vertex *v = &r->batch[r->n_vertices++];
-        v->pos[0] = xs[i];
-        v->pos[1] = ys[i];
+        v->pos[0] = c[k][0];
+        v->pos[1] = c[k][1];
         if (tex) {
-            v->shape[0] = shape[0] + us[i] * (shape[2] - shape[0]);
-            v->shape[1] = shape[1] + vs[i] * (shape[3] - shape[1]);
+            v->shape[0] = shape[0] + us[k] * (shape[2] - shape[0]);
+            v->shape[1] = shape[1] + vs[k] * (shape[3] - shape[1]);
             v->shape[2] = v->shape[3] = 0;
         } else {
             memcpy(v->shape, shape, sizeof(v->shape));
         }
         v->param[0] = radius;
         v->param[1] = (float)kind;
-        v->color[0] = c.r / 255.0f;
-        v->color[1] = c.g / 255.0f;
-        v->color[2] = c.b / 255.0f;
+        v->color[0] = col.r / 255.0f;
+        v->color[1] = col.g / 255.0f;
+        v->color[2] = col.b / 255.0f;
         v->color[3] = alpha;
     }
+}
+
+/* An axis-aligned quad (x0,y0)-(x1,y1). */
+static void quad(ren_renderer *r, float x0, float y0, float x1, float y1,
+                 const float shape[4], bool tex, float radius, int kind,
+                 app_rgb c, float alpha)
+{
+    const float corners[4][2] = { { x0, y0 }, { x1, y0 }, { x1, y1 },
+                                  { x0, y1 } };
+    quad4(r, corners, shape, tex, radius, kind, c, alpha);
 }
 
 static bool coord_ok(float v)
@@ -327,9 +336,23 @@ void ren_line(ren_renderer *r, float x0, float y0, float x1, float y1,
         return;
     float rad = 0.5f * width, m = rad + 1.0f;
     const float shape[4] = { x0, y0, x1, y1 };
-    quad(r, fminf(x0, x1) - m, fminf(y0, y1) - m, fmaxf(x0, x1) + m,
-         fmaxf(y0, y1) + m, shape, false, rad, KIND_CAPSULE, color,
-         fminf(alpha, 1));
+    /* a quad along the segment, not its bounding box: a long diagonal
+     * line would shade a whole screen of empty fragments */
+    float dx = x1 - x0, dy = y1 - y0, len = sqrtf(dx * dx + dy * dy);
+    if (len > 0) {
+        dx /= len;
+        dy /= len;
+    } else {
+        dx = 1;
+        dy = 0;
+    }
+    float ax = dx * m, ay = dy * m;   /* along, m long */
+    float nx = -ay, ny = ax;          /* across */
+    const float c[4][2] = {
+        { x0 - ax + nx, y0 - ay + ny }, { x1 + ax + nx, y1 + ay + ny },
+        { x1 + ax - nx, y1 + ay - ny }, { x0 - ax - nx, y0 - ay - ny },
+    };
+    quad4(r, c, shape, false, rad, KIND_CAPSULE, color, fminf(alpha, 1));
 }
 
 void ren_circle(ren_renderer *r, float cx, float cy, float radius,
@@ -640,7 +663,9 @@ eng_status ren_end(ren_renderer *r, eng_error *err)
 eng_status ren_read_rgb(ren_renderer *r, uint8_t *rgb, int stride,
                         eng_error *err)
 {
-    size_t row = (size_t)r->width * 3, bytes = row * r->height;
+    /* RGBA is the format drivers read back without a slow path (llvmpipe
+     * converts RGB pixel by pixel); dropping alpha here is cheaper */
+    size_t row = (size_t)r->width * 4, bytes = row * r->height;
     glBindFramebuffer(GL_READ_FRAMEBUFFER, r->fbo);
     glBindBuffer(GL_PIXEL_PACK_BUFFER, r->pbo);
     if (bytes > r->pbo_bytes) {
@@ -648,8 +673,9 @@ eng_status ren_read_rgb(ren_renderer *r, uint8_t *rgb, int stride,
                      GL_STREAM_READ);
         r->pbo_bytes = bytes;
     }
-    glPixelStorei(GL_PACK_ALIGNMENT, 1);
-    glReadPixels(0, 0, r->width, r->height, GL_RGB, GL_UNSIGNED_BYTE, NULL);
+    glPixelStorei(GL_PACK_ALIGNMENT, 4);
+    glReadPixels(0, 0, r->width, r->height, GL_RGBA, GL_UNSIGNED_BYTE,
+                 NULL);
     const uint8_t *src = glMapBufferRange(GL_PIXEL_PACK_BUFFER, 0,
                                           (GLsizeiptr)bytes,
                                           GL_MAP_READ_BIT);
@@ -659,9 +685,15 @@ eng_status ren_read_rgb(ren_renderer *r, uint8_t *rgb, int stride,
                         "failed (GL error 0x%04x)", glGetError());
     }
     /* GL's rows run bottom-up */
-    for (int y = 0; y < r->height; y++)
-        memcpy(rgb + (size_t)y * stride, src + (r->height - 1 - y) * row,
-               row);
+    for (int y = 0; y < r->height; y++) {
+        const uint8_t *s = src + (size_t)(r->height - 1 - y) * row;
+        uint8_t *d = rgb + (size_t)y * stride;
+        for (int x = 0; x < r->width; x++, s += 4, d += 3) {
+            d[0] = s[0];
+            d[1] = s[1];
+            d[2] = s[2];
+        }
+    }
     glUnmapBuffer(GL_PIXEL_PACK_BUFFER);
     glBindBuffer(GL_PIXEL_PACK_BUFFER, 0);
     return ENG_OK;

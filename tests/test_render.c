@@ -8,10 +8,12 @@
  * overlays match the software annotator's (app/annotate.c) pixels.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "annotate.h"
+#include "cli.h"
 #include "render.h"
 #include "testlib.h"
 #include "window.h"
@@ -191,6 +193,53 @@ static void check_letterbox_and_plots(ren_renderer *r)
     CHECK(coloured > 50, "plot: %d pixels of the hands line", coloured);
 }
 
+/* Informational: what a 720p frame with a skeleton, two hands and the
+ * plots costs to draw and read back (the read-back waits for the
+ * rasteriser, so it includes the drawing). Printed, not checked: the
+ * machine's load decides it. */
+static void time_720p(ren_renderer *r)
+{
+    enum { TW = 1280, TH = 720, N = 20 };
+    uint8_t *img = calloc((size_t)TW * TH * 3, 1), *out = malloc(
+        (size_t)TW * TH * 3);
+    ren_perf_set perf;
+    memset(&perf, 0, sizeof(perf));
+    for (int i = 0; i < REN_PERF_SAMPLES; i++) {
+        float ms[REN_STAGE_COUNT] = { 2, 8, 13, 9, 3, 30 + (i % 7) };
+        ren_perf_push(&perf, ms, i % 10 == 0);
+    }
+    eng_person p = make_person();
+    for (int i = 0; i < ENG_POSE_POINTS; i++) {
+        p.kp[i][0] *= 4;
+        p.kp[i][1] *= 3;
+    }
+    eng_hand h[2] = { make_hand(ENG_HAND_LEFT, 400.5f),
+                      make_hand(ENG_HAND_RIGHT, 900.5f) };
+    eng_error err;
+    double draw = 0, total = 0;
+    for (int i = 0; i < N && img && out; i++) {
+        double t0 = app_now();
+        ren_begin(r, TW, TH, &err);
+        ren_image(r, img, TW, TH, TW * 3);
+        ren_results(r, &p, 1, h, 2, NULL);
+        ren_plots(r, &perf, 0, TH - 200, TW, 200);
+        ren_end(r, &err);
+        double t1 = app_now();
+        CHECK(ren_read_rgb(r, out, TW * 3, &err) == ENG_OK, "read: %s",
+              err.msg);
+        double t2 = app_now();
+        if (i >= 2) { /* warm-up: shader compilation in the driver */
+            draw += t1 - t0;
+            total += t2 - t0;
+        }
+    }
+    fprintf(stderr, "720p frame: %.2f ms to issue, %.2f ms drawn and read "
+            "back (mean of %d)\n", 1e3 * draw / (N - 2),
+            1e3 * total / (N - 2), N - 2);
+    free(img);
+    free(out);
+}
+
 int main(void)
 {
     ren_window *win;
@@ -208,6 +257,7 @@ int main(void)
         check_pixels(r, out);
         check_same_as_software(r, out);
         check_letterbox_and_plots(r);
+        time_720p(r);
         CHECK(ren_begin(r, 0, 10, &err) == ENG_EINVAL, "zero size refused");
         ren_destroy(r);
     }
