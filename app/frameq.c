@@ -63,7 +63,6 @@ eng_status app_qframe_copy(app_qframe *f, const uint8_t *rgb, int width,
 void app_frameq_push(app_frameq *q)
 {
     pthread_mutex_lock(&q->mutex);
-    q->slot[(q->rindex + q->count) % q->size].serial = q->serial;
     q->count++;
     pthread_cond_broadcast(&q->cond);
     pthread_mutex_unlock(&q->mutex);

@@ -33,7 +33,7 @@ typedef struct app_qframe {
     int64_t index;          /* the source's frame index */
     double t;               /* seconds */
     double decode_ms;       /* what decoding it cost */
-    int serial;             /* the queue's serial when it was pushed */
+    int serial;             /* set by the producer (app_frameq_push) */
 } app_qframe;
 
 typedef struct app_frameq {
@@ -64,8 +64,10 @@ app_qframe *app_frameq_writable(app_frameq *q);
 eng_status app_qframe_copy(app_qframe *f, const uint8_t *rgb, int width,
                            int height, int stride, eng_error *err);
 
-/* Producer: publishes the slot returned by writable, stamped with the
- * current serial. */
+/* Producer: publishes the slot returned by writable. The producer sets
+ * the slot's serial: the queue's serial when it began producing that
+ * frame (app_frameq_serial()), so a frame started before a flush is
+ * recognised as stale even if it is pushed after it. */
 void app_frameq_push(app_frameq *q);
 
 /* Consumer: the oldest frame, left in the queue. With `block`, waits

@@ -37,10 +37,13 @@ static void finish(app_player *p, eng_status st, const eng_error *err)
     pthread_mutex_unlock(&p->q.mutex);
 }
 
-static int64_t take_seek(app_player *p)
+/* The pending seek (-1: none) and, in *serial, the serial of the frames
+ * read from now on. */
+static int64_t take_seek(app_player *p, int *serial)
 {
     pthread_mutex_lock(&p->q.mutex);
     int64_t to = p->seek_to;
+    *serial = p->q.serial;
     p->seek_to = -1;
     if (to >= 0)
         p->ended = false;
@@ -78,12 +81,11 @@ static void *decode_thread(void *arg)
     app_player *p = arg;
     eng_error err = { .msg = "" };
     for (;;) {
-        int64_t seek = take_seek(p);
+        int serial;
+        int64_t seek = take_seek(p, &serial);
         app_frame f;
         double t0 = app_now();
         int got = read_from(p, seek >= 0 ? seek : p->next_index, &f, &err);
-        if (seek >= 0)
-            app_frameq_flush(&p->q);
         if (got == 0 && p->loop) {
             /* the display shows every queued frame before the new serial
              * tells it the clock starts again */
@@ -118,6 +120,7 @@ static void *decode_thread(void *arg)
         slot->index = f.index;
         slot->t = f.t;
         slot->decode_ms = ms;
+        slot->serial = serial;
         app_frameq_push(&p->q);
     }
     return NULL;
@@ -186,9 +189,11 @@ void app_player_seek(app_player *p, int64_t index)
         return;
     pthread_mutex_lock(&p->q.mutex);
     p->seek_to = index < 0 ? 0 : index;
-    /* drop what is queued now so the decode thread is free to seek */
+    /* drop what is queued now so the decode thread is free to seek; the
+     * new serial marks a frame it is still busy with as stale */
     p->q.rindex = (p->q.rindex + p->q.count) % p->q.size;
     p->q.count = 0;
+    p->q.serial++;
     pthread_cond_broadcast(&p->q.cond);
     pthread_mutex_unlock(&p->q.mutex);
 }
