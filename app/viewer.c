@@ -620,7 +620,12 @@ static eng_status run_loop(viewer *v, eng_error *err)
         if (v->a->frames && v->frames_shown >= v->a->frames)
             break;
         eng_status pst = ENG_OK;
-        if (got <= 0 && app_player_ended(v->player, &pst, err)) {
+        app_qframe *queued;
+        /* ended and nothing left to show (a frame may be waiting for its
+         * time) */
+        if (got <= 0 && app_player_ended(v->player, &pst, err) &&
+            app_frameq_peek(app_player_queue(v->player), false,
+                            &queued) <= 0) {
             if (pst != ENG_OK)
                 return pst;
             /* --frames: a file shorter than N ends the run */
