@@ -101,7 +101,9 @@ typedef struct viewer {
                                      base_wall + t - base_t */
     bool rebase;
     double last_shown;            /* app_now() of the last new frame */
-    float render_ms;              /* drawing of the last frame */
+    float render_ms;              /* issuing the last frame's drawing */
+    float frame_ms;               /* drawing, outputs and present of the
+                                     last new frame (the render stage) */
     double render_s, output_s;    /* totals over the run: drawing, and
                                      read-back + queueing of outputs */
     double present_s;             /* scaling into the window + swap */
@@ -559,7 +561,7 @@ static void push_perf(viewer *v)
     const app_stage_times *t = &v->result.res.times;
     float ms[REN_STAGE_COUNT] = {
         [REN_STAGE_DECODE] = (float)v->shown.decode_ms,
-        [REN_STAGE_RENDER] = v->render_ms,
+        [REN_STAGE_RENDER] = v->frame_ms,
     };
     bool det = false;
     if (v->have_result) {
@@ -602,6 +604,7 @@ static eng_status run_loop(viewer *v, eng_error *err)
         if (got == 1)
             push_perf(v);
         if (v->have_frame && (got == 1 || v->redraw)) {
+            double output_before = v->output_s;
             st = draw(v, err);
             if (st == ENG_OK && got == 1) {
                 double t0 = app_now();
@@ -613,6 +616,12 @@ static eng_status run_loop(viewer *v, eng_error *err)
             double tp = app_now();
             present(v);
             v->present_s += app_now() - tp;
+            /* the plots' render stage: everything the display thread
+             * spends on a frame (llvmpipe rasterises during the read-back
+             * and the present, not while draw() issues the calls) */
+            if (got == 1)
+                v->frame_ms = v->render_ms + (float)((app_now() - tp) * 1e3)
+                              + (float)(v->output_s - output_before) * 1e3f;
             v->redraw = false;
         }
         if (st != ENG_OK)

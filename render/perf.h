@@ -20,7 +20,7 @@ typedef enum ren_stage {
     REN_STAGE_DETECT,     /* body + hand detectors */
     REN_STAGE_BODY,       /* body landmarks */
     REN_STAGE_HANDS,      /* hand landmarks */
-    REN_STAGE_RENDER,     /* drawing + read-back of the frame shown */
+    REN_STAGE_RENDER,     /* drawing, read-back and presenting a frame */
     REN_STAGE_E2E,        /* decode to on screen */
     REN_STAGE_COUNT,
 } ren_stage;
