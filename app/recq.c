@@ -3,7 +3,9 @@
  */
 #include "recq.h"
 
+#include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -12,7 +14,8 @@
 
 struct app_recq {
     /* set at open */
-    app_recorder *rec;
+    app_recorder *rec;         /* NULL: PNG frames into dir */
+    char dir[PATH_MAX];
     int width, height;
     pthread_t thread;
     app_frameq q;
@@ -25,6 +28,19 @@ struct app_recq {
     int64_t encoded;
 };
 
+static eng_status write_one(app_recq *q, const app_qframe *f)
+{
+    if (q->rec)
+        return app_recorder_write(q->rec, f->rgb, f->stride, f->t, &q->err);
+    char path[PATH_MAX];
+    eng_status st = app_path(path, &q->err, "%s/frame-%06lld.png", q->dir,
+                             (long long)f->index);
+    if (st == ENG_OK)
+        st = app_write_png(path, f->rgb, f->width, f->height, f->stride,
+                           &q->err);
+    return st;
+}
+
 static void *encode_thread(void *arg)
 {
     app_recq *q = arg;
@@ -32,8 +48,7 @@ static void *encode_thread(void *arg)
     while (app_frameq_peek(&q->q, true, &f) > 0) {
         if (q->st == ENG_OK) {
             double t0 = app_now();
-            eng_status st = app_recorder_write(q->rec, f->rgb, f->stride,
-                                               f->t, &q->err);
+            eng_status st = write_one(q, f);
             double dt = app_now() - t0;
             pthread_mutex_lock(&q->q.mutex);
             q->st = st;
@@ -44,6 +59,20 @@ static void *encode_thread(void *arg)
         app_frameq_next(&q->q);
     }
     return NULL;
+}
+
+/* Starts the queue and the thread of q (its sink already open). */
+static eng_status start(app_recq *q, eng_error *err)
+{
+    eng_status st = app_frameq_init(&q->q, APP_RECQ_DEPTH, err);
+    if (st != ENG_OK)
+        return st;
+    if (pthread_create(&q->thread, NULL, encode_thread, q) != 0) {
+        app_frameq_destroy(&q->q);
+        return eng_fail(err, ENG_EBACKEND, "cannot start the recording "
+                        "thread");
+    }
+    return ENG_OK;
 }
 
 eng_status app_recq_open(const char *path, int width, int height,
@@ -57,30 +86,49 @@ eng_status app_recq_open(const char *path, int width, int height,
     q->height = height;
     eng_status st = app_recorder_open(path, width, height, fps, &q->rec,
                                       err);
-    if (st != ENG_OK)
-        goto out_free;
-    st = app_frameq_init(&q->q, APP_RECQ_DEPTH, err);
-    if (st != ENG_OK)
-        goto out_rec;
-    if (pthread_create(&q->thread, NULL, encode_thread, q) != 0) {
-        st = eng_fail(err, ENG_EBACKEND, "cannot start the recording "
-                      "thread");
-        goto out_queue;
+    if (st == ENG_OK)
+        st = start(q, err);
+    if (st != ENG_OK) {
+        app_recorder_close(q->rec, NULL);
+        free(q);
+        return st;
     }
     *out = q;
     return ENG_OK;
-out_queue:
-    app_frameq_destroy(&q->q);
-out_rec:
-    app_recorder_close(q->rec, NULL);
-out_free:
-    free(q);
-    return st;
 }
 
-eng_status app_recq_write(app_recq *q, const uint8_t *rgb, int stride,
-                          double pts_seconds, eng_error *err)
+eng_status app_recq_open_frames(const char *dir, int width, int height,
+                                app_recq **out, eng_error *err)
 {
+    *out = NULL;
+    if (width < 1 || height < 1)
+        return eng_fail(err, ENG_EINVAL, "frames of %dx%d", width, height);
+    app_recq *q = calloc(1, sizeof(*q));
+    if (!q)
+        return eng_fail(err, ENG_ENOMEM, "out of memory");
+    q->width = width;
+    q->height = height;
+    eng_status st = app_path(q->dir, err, "%s", dir);
+    if (st == ENG_OK)
+        st = app_mkdir_p(dir, err);
+    if (st == ENG_OK)
+        st = start(q, err);
+    if (st != ENG_OK) {
+        free(q);
+        return st;
+    }
+    *out = q;
+    return ENG_OK;
+}
+
+eng_status app_recq_write(app_recq *q, const uint8_t *rgb, int width,
+                          int height, int stride, double pts_seconds,
+                          eng_error *err)
+{
+    if (width != q->width || height != q->height)
+        return eng_fail(err, ENG_EINVAL, "the frame size changed from "
+                        "%dx%d to %dx%d during the recording", q->width,
+                        q->height, width, height);
     app_qframe *f = app_frameq_writable(&q->q);
     pthread_mutex_lock(&q->q.mutex);
     eng_status failed = q->st;

@@ -8,6 +8,10 @@
  * app_recq_write() waits for a free slot rather than dropping: a
  * recording has every frame it was given (exact recordings, --sync).
  *
+ * The same queue and thread also write PNG sequences
+ * (app_recq_open_frames: --record-frames), which cost more per frame
+ * than H.264.
+ *
  * Finalising: app_recq_close() drains the queue, then closes the
  * recorder (trailer), on every exit path; the MP4 is fragmented, so even
  * a killed process leaves a file that plays up to its last fragment.
@@ -28,11 +32,19 @@ typedef struct app_recq app_recq;
 eng_status app_recq_open(const char *path, int width, int height,
                          double fps, app_recq **out, eng_error *err);
 
-/* Queues a copy of one frame (`rgb` borrowed for the call; width x height
- * of open). Waits while the queue is full. Returns the first error the
- * encoding thread met (the frame is then not queued), else ENG_OK. */
-eng_status app_recq_write(app_recq *q, const uint8_t *rgb, int stride,
-                          double pts_seconds, eng_error *err);
+/* Like app_recq_open(), but each frame becomes DIR/frame-NNNNNN.png
+ * (NNNNNN counts from 0), written by the thread. EIO when DIR cannot be
+ * created. */
+eng_status app_recq_open_frames(const char *dir, int width, int height,
+                                app_recq **out, eng_error *err);
+
+/* Queues a copy of one frame (`rgb` borrowed for the call). Waits while
+ * the queue is full. EINVAL when width x height is not the size given
+ * at open (the stream cannot change size); otherwise the first error the
+ * thread met (the frame is then not queued), else ENG_OK. */
+eng_status app_recq_write(app_recq *q, const uint8_t *rgb, int width,
+                          int height, int stride, double pts_seconds,
+                          eng_error *err);
 
 /* Frames queued so far. */
 int64_t app_recq_frames(const app_recq *q);

@@ -112,9 +112,9 @@ typedef struct viewer {
     /* read-back and outputs */
     uint8_t *rgb;
     size_t rgb_cap;
-    app_recq *rec;
+    app_recq *rec;                /* R / --record */
+    app_recq *pngs;               /* --record-frames */
     double rec_t0;
-    int rec_w, rec_h;             /* the recording's frame size */
     int shots_taken;
     FILE *results;
 } viewer;
@@ -232,8 +232,6 @@ static eng_status start_recording(viewer *v, const char *path,
     eng_status st = app_recq_open(path, v->shown.width, v->shown.height,
                                   fps, &v->rec, err);
     v->rec_t0 = v->shown.t;
-    v->rec_w = v->shown.width;
-    v->rec_h = v->shown.height;
     return st;
 }
 
@@ -266,22 +264,18 @@ static eng_status toggle_recording(viewer *v, eng_error *err)
 static eng_status write_frame(viewer *v, eng_error *err)
 {
     eng_status st = ENG_OK;
-    if (v->rec && (v->shown.width != v->rec_w || v->shown.height != v->rec_h))
-        return eng_fail(err, ENG_EINVAL, "the frame size changed from "
-                        "%dx%d to %dx%d during the recording", v->rec_w,
-                        v->rec_h, v->shown.width, v->shown.height);
-    if (v->rec || v->a->record_frames)
+    if (v->a->record_frames && !v->pngs)
+        st = app_recq_open_frames(v->a->record_frames, v->shown.width,
+                                  v->shown.height, &v->pngs, err);
+    if (st == ENG_OK && (v->rec || v->pngs))
         st = read_back(v, err);
     if (st == ENG_OK && v->rec)
-        st = app_recq_write(v->rec, v->rgb, v->shown.width * 3,
-                            v->shown.t - v->rec_t0, err);
-    if (st == ENG_OK && v->a->record_frames) {
-        char path[PATH_MAX];
-        st = app_path(path, err, "%s/frame-%06lld.png", v->a->record_frames,
-                      (long long)v->frames_shown);
-        if (st == ENG_OK)
-            st = save_png(v, path, err);
-    }
+        st = app_recq_write(v->rec, v->rgb, v->shown.width, v->shown.height,
+                            v->shown.width * 3, v->shown.t - v->rec_t0, err);
+    if (st == ENG_OK && v->pngs)
+        st = app_recq_write(v->pngs, v->rgb, v->shown.width,
+                            v->shown.height, v->shown.width * 3, v->shown.t,
+                            err);
     if (st == ENG_OK && v->results && v->have_result &&
         v->result.index == v->shown.index) {
         app_frame_meta m = { .frame = v->shown.index, .t = v->shown.t,
@@ -655,9 +649,7 @@ static eng_status open_outputs(viewer *v, eng_error *err)
 {
     const viewer_args *a = v->a;
     eng_status st = ENG_OK;
-    if (a->record_frames)
-        st = app_mkdir_p(a->record_frames, err);
-    if (st == ENG_OK && a->shots)
+    if (a->shots)
         st = app_mkdir_p(a->shots, err);
     if (st == ENG_OK && a->results) {
         v->results = fopen(a->results, "w");
@@ -701,6 +693,9 @@ static app_status close_all(viewer *v, eng_status st, eng_error *err)
     eng_error e2;
     /* the recording first: it must be finalised whatever else fails */
     eng_status rst = stop_recording(v, st == ENG_OK ? err : &e2);
+    if (st == ENG_OK)
+        st = rst;
+    rst = app_recq_close(v->pngs, st == ENG_OK ? err : &e2);
     if (st == ENG_OK)
         st = rst;
     if (st == ENG_OK && v->a->screenshot && v->have_frame)

@@ -2,11 +2,11 @@
  * test_viewer: the window end to end, under Xvfb + llvmpipe
  * (tests/xvfb.sh). Runs `posescope VIDEO` as a child process:
  *   1. --record 60 frames (--sync, so each frame carries its own result)
- *      with --results and --screenshot: the MP4 decodes (through the
+ *      with --results, --screenshot and --record-frames: the MP4 decodes (through the
  *      app's own FFmpeg source) to 60 frames at the source size; pixels at
  *      the reported keypoints carry the skeleton colours, in the lossless
  *      screenshot and in the MP4; the plot panel is drawn; the screenshot
- *      is a PNG of the source size.
+ *      is a PNG of the source size, as are the 60 --record-frames PNGs.
  *   2. --headless under the display draws the same pixels as the window
  *      (an image: the annotated PNG vs the window's screenshot).
  *   3. SIGINT in the middle of a recording: exit status 1 and an MP4 that
@@ -189,9 +189,14 @@ static void check_recording(const char *bin)
     snprintf(mp4, sizeof mp4, "%s/out.mp4", dir);
     snprintf(res, sizeof res, "%s/results.jsonl", dir);
     snprintf(shot, sizeof shot, "%s/shot.png", dir);
+    char pngs[128], png59[160], png60[160];
+    snprintf(pngs, sizeof pngs, "%s/frames", dir);
+    snprintf(png59, sizeof png59, "%s/frame-%06d.png", pngs, FRAMES - 1);
+    snprintf(png60, sizeof png60, "%s/frame-%06d.png", pngs, FRAMES);
     const char *args[] = { VIDEO, "--record", mp4, "--frames", "60",
                            "--sync", "--fast", "--results", res,
-                           "--screenshot", shot, "--threads", "1", NULL };
+                           "--screenshot", shot, "--record-frames", pngs,
+                           "--threads", "1", NULL };
     int rc = wait_exit(spawn(bin, args));
     CHECK(rc == 0, "posescope exited %d", rc);
     if (rc != 0)
@@ -205,6 +210,14 @@ static void check_recording(const char *bin)
           "MP4 %dx%d, source %dx%d", last.width, last.height, src.width,
           src.height);
     app_frame png = read_frame(shot, 0, NULL);
+    /* --record-frames: one PNG per frame shown, the last one equal to the
+     * screenshot (both are the final frame's read-back) */
+    app_frame last_png = read_frame(png59, 0, NULL);
+    CHECK(access(png60, F_OK) != 0, "more PNGs than frames");
+    CHECK(last_png.rgb && png.rgb && last_png.height == png.height &&
+          !memcmp(last_png.rgb, png.rgb, (size_t)png.stride * png.height),
+          "the last --record-frames PNG differs from the screenshot");
+    free((void *)last_png.rgb);
     CHECK(png.width == src.width && png.height == src.height,
           "screenshot %dx%d", png.width, png.height);
 
