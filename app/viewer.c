@@ -746,7 +746,9 @@ app_status app_viewer_cmd(int argc, char **argv, eng_error *err)
     bool images = v.info.kind == APP_SOURCE_IMAGE ||
                   v.info.kind == APP_SOURCE_FOLDER;
     v.pd.static_images = images && !a.sequence;
-    struct sigaction sa = { .sa_handler = on_signal }, old[2];
+    /* SA_RESETHAND: a second Ctrl-C kills at once, as in headless.c */
+    struct sigaction sa = { .sa_handler = on_signal,
+                            .sa_flags = SA_RESETHAND }, old[2];
     sigemptyset(&sa.sa_mask);
     stop_requested = 0;
     sigaction(SIGINT, &sa, &old[0]);
