@@ -15,8 +15,10 @@
 #include "pipeline.h"
 #include "plot.h"
 #include "recorder.h"
+#include "render.h"
 #include "results_io.h"
 #include "source.h"
+#include "window.h"
 
 const char app_headless_usage[] =
     "  --out DIR               where the results go (required)\n"
@@ -69,6 +71,11 @@ typedef struct run {
     app_latency_log *log;     /* ~115 KB: on the heap */
     uint8_t *canvas;          /* the frame copy the overlays go on */
     size_t canvas_cap;
+    /* the window's renderer on a hidden window, when there is a display
+     * with OpenGL 3.3: the same pixels as the window; else NULL and the
+     * software annotator draws */
+    ren_window *win;
+    ren_renderer *ren;
     app_frame_result res;
     const eng_handmesh *mesh; /* NULL without hand meshes */
     bool mesh_vertices, export_obj;
@@ -123,6 +130,14 @@ static eng_status open_run(run *r, eng_error *err)
     if (app_latency_csv_header(r->csv) != 0 || fflush(r->csv) != 0)
         return eng_fail(err, ENG_EIO, "%s/latency.csv: %s", r->dir,
                         strerror(errno));
+    /* no display or no OpenGL 3.3 is not an error: software overlays */
+    eng_error gl_err;
+    ren_window_desc wd = { .hidden = true, .width = 64, .height = 64 };
+    if (ren_window_create(&wd, &r->win, &gl_err) == ENG_OK &&
+        ren_create(NULL, &r->ren, &gl_err) != ENG_OK) {
+        ren_window_destroy(r->win);
+        r->win = NULL;
+    }
     return ENG_OK;
 }
 
@@ -163,6 +178,8 @@ static eng_status close_run(run *r, eng_status st, eng_error *err)
     free(r->log);
     free(r->canvas);
     free(r->verts);
+    ren_destroy(r->ren);
+    ren_window_destroy(r->win);
     return st;
 }
 
@@ -239,6 +256,29 @@ static eng_status write_png(run *r, const app_frame *f, const app_canvas *c,
     return st;
 }
 
+/* The overlays onto r->canvas: through the window's renderer when there
+ * is one (a recording then shows what the window would), else the
+ * software annotator. */
+static eng_status draw_overlays(run *r, const app_frame *f, app_canvas *c,
+                                eng_error *err)
+{
+    const app_frame_result *res = &r->res;
+    if (!r->ren) {
+        memcpy(c->rgb, f->rgb, (size_t)f->stride * f->height);
+        app_draw_results(c, res->pose.people, res->pose.n_people,
+                         res->hands.hands, res->hands.n_hands, NULL);
+        return ENG_OK;
+    }
+    eng_status st = ren_begin(r->ren, f->width, f->height, err);
+    if (st != ENG_OK)
+        return st;
+    ren_image(r->ren, f->rgb, f->width, f->height, f->stride);
+    ren_results(r->ren, res->pose.people, res->pose.n_people,
+                res->hands.hands, res->hands.n_hands, NULL);
+    st = ren_end(r->ren, err);
+    return st == ENG_OK ? ren_read_rgb(r->ren, c->rgb, c->stride, err) : st;
+}
+
 static eng_status write_annotated(run *r, const app_frame *f, eng_error *err)
 {
     size_t need = (size_t)f->stride * f->height;
@@ -249,16 +289,15 @@ static eng_status write_annotated(run *r, const app_frame *f, eng_error *err)
         if (!r->canvas)
             return eng_fail(err, ENG_ENOMEM, "out of memory");
     }
-    memcpy(r->canvas, f->rgb, need);
     app_canvas c = { f->width, f->height, f->stride, r->canvas };
-    const app_frame_result *res = &r->res;
-    app_draw_results(&c, res->pose.people, res->pose.n_people,
-                     res->hands.hands, res->hands.n_hands, NULL);
+    eng_status st = draw_overlays(r, f, &c, err);
+    if (st != ENG_OK)
+        return st;
     if (r->images)
         return write_png(r, f, &c, err);
     if (!r->rec) {
         char path[PATH_MAX];
-        eng_status st = app_path(path, err, "%s/annotated.mp4", r->dir);
+        st = app_path(path, err, "%s/annotated.mp4", r->dir);
         if (st == ENG_OK)
             st = app_recorder_open(path, f->width, f->height, r->fps,
                                    &r->rec, err);
@@ -396,6 +435,7 @@ static app_status run_headless(const headless_args *a, app_source *src,
     st = open_run(&r, err);
     if (st == ENG_OK)
         st = process_all(&r, src, pl, &frames, err);
+    bool gl = r.ren != NULL;
     st = close_run(&r, st, err);
     restore_signals(old);
     app_pipeline_destroy(pl);
@@ -408,9 +448,10 @@ static app_status run_headless(const headless_args *a, app_source *src,
         return APP_FAILED;
     }
     printf("%lld frames (%lld damaged, skipped) -> %s/results.jsonl, "
-           "latency.csv, latency.png, %s\n",
+           "latency.csv, latency.png, %s (%s overlays)\n",
            (long long)frames, (long long)info.skipped, a->out,
-           images ? "annotated/*.png" : "annotated.mp4");
+           images ? "annotated/*.png" : "annotated.mp4",
+           gl ? "OpenGL" : "software");
     return APP_OK;
 }
 

@@ -12,6 +12,12 @@
  * flushed and closed, so each is valid up to that frame (the exit status
  * is then 1).
  *
+ * The overlays are drawn by the window's OpenGL renderer (render/, on a
+ * hidden window) when there is a display with OpenGL 3.3, so
+ * annotated.mp4 shows what the window would (without its status line and
+ * plots); with no display, by the software annotator (annotate.h), which
+ * draws the same shapes in the same colours with a bitmap font.
+ *
  * Images of a folder are independent (fresh detection on each) unless
  * --sequence makes them a video.
  */

@@ -4,11 +4,12 @@
  * an app_status and a one-line message, main prints "posescope: MESSAGE"
  * on stderr (plus the usage for usage errors) and exits 0, 1 or 2 (see
  * cli.h). New commands get a row in `commands`; `--headless` anywhere
- * on the line runs headless.c instead (the window, issue 4, will be the
- * default for a bare SOURCE).
+ * on the line runs headless.c instead, and a first argument that is no
+ * command is a SOURCE for the window (viewer.c).
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench_cmd.h"
 #include "cli.h"
@@ -17,6 +18,7 @@
 #include "model_cmd.h"
 #include "pipeline.h"
 #include "models_cmd.h"
+#include "viewer.h"
 
 static const app_command commands[] = {
     { "models", "", "The model cache.", NULL, app_models_commands },
@@ -34,7 +36,9 @@ static void print_usage(FILE *f)
 {
     fprintf(f,
             "usage: posescope COMMAND [ARGS]\n"
+            "       posescope SOURCE [options]          (the window)\n"
             "       posescope --headless SOURCE --out DIR [options]\n"
+            "       posescope --list-cameras\n"
             "       posescope --help | --version\n"
             "\n"
             "posescope runs MediaPipe's pose, hand and segmentation models "
@@ -51,6 +55,8 @@ static void print_usage(FILE *f)
             "(--headless; bench takes the second group):\n"
             "%s%s"
             "\n", app_headless_usage, app_pipeline_usage);
+    fprintf(f, "The window (posescope SOURCE) takes the options above "
+            "and:\n%s\n", app_viewer_usage);
     fprintf(f,
             "MODEL is a model name (`posescope models list`) or a path to "
             "a .tflite file.\n"
@@ -59,6 +65,23 @@ static void print_usage(FILE *f)
             "~/.cache/posescope/models.\n"
             "Exit status: 0 ok, 1 failure, 2 bad usage, bad input or bad "
             "model file.\n");
+}
+
+/* The window runs when the first argument looks like a SOURCE (a path
+ * that exists or has a '/' or '.', or a webcam spec), or is an option
+ * other than the top-level ones; a bare word stays an (unknown) command. */
+static int is_viewer(int argc, char **argv)
+{
+    if (argc < 2)
+        return 0;
+    const char *a = argv[1];
+    for (const app_command *c = commands; c->name; c++)
+        if (!strcmp(a, c->name))
+            return 0;
+    if (a[0] == '-')
+        return strcmp(a, "--help") && strcmp(a, "-h");
+    return strchr(a, '/') || strchr(a, '.') || !strncmp(a, "webcam", 6) ||
+           access(a, F_OK) == 0;
 }
 
 /* --headless anywhere makes the whole line a headless run. */
@@ -77,10 +100,15 @@ int main(int argc, char **argv)
         return 0;
     }
     eng_error err = { .msg = "" };
-    app_status st = has_headless(argc, argv)
-                        ? app_headless_cmd(argc, argv, &err)
-                        : app_dispatch(commands, "", argc - 1, argv + 1,
-                                       &err);
+    app_status st;
+    if (has_headless(argc, argv))
+        st = app_headless_cmd(argc, argv, &err);
+    else if (argc == 2 && !strcmp(argv[1], "--list-cameras"))
+        st = app_list_cameras_cmd(argc, argv, &err);
+    else if (is_viewer(argc, argv))
+        st = app_viewer_cmd(argc, argv, &err);
+    else
+        st = app_dispatch(commands, "", argc - 1, argv + 1, &err);
     fflush(stdout);
     if (st == APP_HELP) {
         print_usage(stdout);

@@ -168,6 +168,7 @@ static eng_status create_pose(app_pipeline *p, const app_pipeline_desc *d,
         .stride = d->stride,
         .static_images = d->static_images,
         .no_smoothing = d->no_smoothing,
+        .smoothing_min_cutoff = d->smoothing_min_cutoff,
     };
     return eng_pose_create(p->rt, &pd, &p->pose, err);
 }

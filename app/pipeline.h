@@ -32,6 +32,8 @@ typedef struct app_pipeline_desc {
     bool no_hand_mesh;           /* skip fitting hand meshes */
     const char *mano_dir;        /* MANO_RIGHT.npz / MANO_LEFT.npz (one is
                                     enough); NULL = the bundled glb hands */
+    float smoothing_min_cutoff;  /* body One-Euro cutoff, Hz (the jitter
+                                    vs lag knob); 0 = the task's default */
     bool static_images;          /* every frame independent */
     int threads;                 /* 0 = one per core */
     eng_numerics numerics;       /* default EXACT (TFLite's bits) */

@@ -12,6 +12,8 @@ packages=(
     libcpuinfo-dev                          # choosing XNNPACK's kernels
     libopenblas-dev                         # the engine's GEMM fallback
     libsdl2-dev libepoxy-dev                # the window and OpenGL
+    libfreetype-dev fonts-dejavu-core       # text in the renderer (DejaVuSans)
+    xvfb xauth libgl1-mesa-dri              # GL tests: Xvfb + Mesa llvmpipe
     libavcodec-dev libavformat-dev libswscale-dev libavdevice-dev  # video
     valgrind                                # leak and instruction counts
     libcjson-dev                            # the glb hand model's JSON
