@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The main job: set-up, Release build in build/, the models, then the
-# headless pipeline (body + hands) on the bundled sample video, writing
-# out/. (The window comes with issue 4.)
+# The main job: set-up, Release build in build/, the models, then
+#  - with a display and a webcam: the window on the webcam (live skeletons,
+#    hand meshes, latency plots; H lists the keys, R records);
+#  - otherwise: the headless pipeline (body + hands + hand meshes) on the
+#    bundled sample video, writing out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +11,10 @@ scripts/setup.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"
 build/posescope models fetch
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] &&
+    compgen -G "/dev/video*" >/dev/null; then
+    exec build/posescope webcam
+fi
 build/posescope --headless assets/pose_squats_10s.mp4 --out out
 echo
 echo "outputs in $(pwd)/out:"
