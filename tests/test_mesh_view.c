@@ -9,12 +9,14 @@
  * the frame blended with the hand's skeleton colour (shaded), every pixel
  * well outside is the frame untouched, the skeleton is drawn over the
  * mesh, and with the meshes off (the K key's state) no pixel changes.
- * Also prints what the meshes cost at 720p.
+ * The O key's export writes each hand's vertices in the world landmarks'
+ * frame. Also prints what the meshes cost at 720p.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "mesh_view.h"
@@ -163,6 +165,51 @@ static void draw(ren_renderer *r, app_mesh_view *mv,
           err.msg);
 }
 
+/* O: each fitted hand as an .obj, vertices = skinned + fit.transl. */
+static void check_export(const eng_handmesh *hm, app_mesh_view *mv,
+                         const eng_handmesh_result *meshes)
+{
+    char dir[] = "/tmp/test_mesh_view_XXXXXX", path[128], line[256];
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    int n = -1;
+    eng_error err;
+    CHECK(app_mesh_view_export(mv, meshes, dir, 42, &n, &err) == ENG_OK,
+          "export: %s", err.msg);
+    CHECK(n == meshes->n_meshes, "%d of %d meshes exported", n,
+          meshes->n_meshes);
+    float *verts = malloc((size_t)eng_handmesh_max_verts(hm) * 3 *
+                          sizeof(float));
+    for (int i = 0; i < meshes->n_meshes; i++) {
+        const eng_hand_mesh *m = &meshes->meshes[i];
+        snprintf(path, sizeof path, "%s/posescope-frame42-hand%d.obj", dir,
+                 m->hand_id);
+        FILE *f = fopen(path, "r");
+        CHECK(f != NULL, "%s not written", path);
+        if (!f)
+            continue;
+        eng_handmesh_vertices(hm, m, verts);
+        int nv = 0, nf = 0, bad = 0;
+        while (fgets(line, sizeof line, f)) {
+            float x, y, z;
+            if (sscanf(line, "v %f %f %f", &x, &y, &z) == 3) {
+                const float *v = verts + 3 * nv++;
+                bad += fabsf(x - v[0] - m->fit.transl[0]) > 1e-5f ||
+                       fabsf(y - v[1] - m->fit.transl[1]) > 1e-5f ||
+                       fabsf(z - v[2] - m->fit.transl[2]) > 1e-5f;
+            } else if (line[0] == 'f') {
+                nf++;
+            }
+        }
+        fclose(f);
+        const eng_handmodel *model = eng_handmesh_model(hm, m->side);
+        CHECK(nv == model->n_verts && nf == model->n_faces && !bad,
+              "%s: %d vertices (%d off), %d faces", path, nv, bad, nf);
+        unlink(path);
+    }
+    free(verts);
+    rmdir(dir);
+}
+
 static void check_meshes(ren_renderer *r, const eng_handmesh *hm,
                          app_mesh_view *mv)
 {
@@ -231,6 +278,7 @@ static void check_meshes(ren_renderer *r, const eng_handmesh *hm,
         for (int x = 40; x < TW - 40; x++)
             changed += memcmp(out + (y * TW + x) * 3, frame_at(x, y), 3) != 0;
     CHECK(changed == 0, "meshes off: %d px changed", changed);
+    check_export(hm, mv, &meshes);
 }
 
 /* What two meshes add to a 720p frame with its read-back (llvmpipe
