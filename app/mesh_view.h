@@ -4,7 +4,9 @@
  * run's GL overlays (app/headless.c), so both show the same pixels: each
  * hand skinned and drawn over the video with its fitted weak-perspective
  * camera, tinted with its side's skeleton colour (app/style.h); and the
- * meshes of the frame on screen as .obj files (key O).
+ * meshes of the frame on screen as .obj files (key O); and a 3D view (key
+ * V) of the same frame: the meshes, the hands' and the body's world
+ * skeletons and the camera's frustum, seen by an orbit camera.
  *
  * The hand models come from a borrowed eng_handmesh: skinning only reads
  * them, so the display thread may use its own task while the engine
@@ -18,6 +20,7 @@
 #define APP_MESH_VIEW_H
 
 #include "handmesh.h"
+#include "pipeline.h"
 #include "render.h"
 
 typedef struct app_mesh_view app_mesh_view;
@@ -48,5 +51,38 @@ eng_status app_mesh_view_export(app_mesh_view *mv,
                                 const eng_handmesh_result *res,
                                 const char *dir, long long frame,
                                 int *n_written, eng_error *err);
+
+/* --- the 3D view ----------------------------------------------------- */
+
+/* The orbit camera of the 3D view: plain state the caller keeps. It
+ * circles a point on the real camera's axis at the scene's depth. */
+typedef struct app_orbit {
+    float yaw, pitch;    /* radians; 0, 0 looks along the real camera */
+    float zoom;          /* distance factor, 1 = the default */
+    float target_z;      /* metres, follows the scene (smoothed) */
+} app_orbit;
+
+/* A three-quarter view from above and to the left. */
+app_orbit app_orbit_default(void);
+
+/* A mouse drag of (dx, dy) window pixels turns the camera; pitch stays
+ * within +-85 degrees. */
+void app_orbit_drag(app_orbit *o, float dx, float dy);
+
+/* A wheel step (positive: away from the user) zooms in. */
+void app_orbit_wheel(app_orbit *o, float steps);
+
+/* Draws the 3D view of res into rect (x0, y0, x1, y1, target pixels) of
+ * r's target, over a dark panel, flushing what r has batched first. The
+ * scene is in the real camera's frame (x right, y down, z forward,
+ * metres) with an assumed focal length of the frame's long side in
+ * pixels (the fit is weak-perspective: depth = focal / s). Each fitted
+ * hand's mesh and world skeleton sit at that depth; the body's world
+ * skeleton is placed the same way by a weak-perspective fit of its world
+ * landmarks to its image landmarks; the frustum reaches beyond the
+ * farthest. Updates o->target_z. */
+void app_mesh_view_draw_3d(app_mesh_view *mv, ren_renderer *r,
+                           app_orbit *o, const app_frame_result *res,
+                           int frame_w, int frame_h, const float rect[4]);
 
 #endif

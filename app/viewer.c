@@ -47,7 +47,9 @@ const char app_viewer_usage[] =
     "stride, A auto,\n"
     "  + - smoothing, B boxes, P plots, S screenshot, R record, F "
     "fullscreen,\n"
-    "  K hand meshes, O hand meshes as .obj, H help, Q/Esc quit\n";
+    "  K hand meshes, O hand meshes as .obj, V 3D view (mouse: drag "
+    "turns, wheel zooms),\n"
+    "  H help, Q/Esc quit\n";
 
 static const char *const help_lines[][2] = {
     { "space", "pause / play" },
@@ -61,6 +63,7 @@ static const char *const help_lines[][2] = {
     { "P", "latency plots" },
     { "K", "hand meshes over the video" },
     { "O", "export the hand meshes on screen (.obj)" },
+    { "V", "3D view (drag: turn, wheel: zoom)" },
     { "S", "screenshot (PNG)" },
     { "R", "start / stop recording (MP4)" },
     { "F", "fullscreen" },
@@ -125,6 +128,8 @@ typedef struct viewer {
     eng_handmesh *handmesh;
     app_mesh_view *meshes;
     bool show_meshes;             /* K */
+    bool view3d;                  /* V */
+    app_orbit orbit;
 } viewer;
 
 /* ---- options ------------------------------------------------------------ */
@@ -381,6 +386,13 @@ static eng_status draw(viewer *v, eng_error *err)
             app_mesh_view_draw(v->meshes, v->ren, &r->meshes);
         ren_results(v->ren, r->pose.people, r->pose.n_people,
                     r->hands.hands, r->hands.n_hands, &ov);
+        if (v->meshes && v->view3d) {
+            /* top right, under nothing else: the status line is left */
+            const float rect[4] = { 0.58f * fw, 0.06f * fh, fw - 0.02f * fw,
+                                    0.54f * fh };
+            app_mesh_view_draw_3d(v->meshes, v->ren, &v->orbit, r, fw, fh,
+                                  rect);
+        }
     }
     float px = fmaxf(12, (float)(fw < fh ? fw : fh) / 40);
     if (v->plots) {
@@ -497,6 +509,9 @@ static eng_status on_key(viewer *v, SDL_Keycode key, eng_error *err)
         break;
     case SDLK_o:
         return export_meshes(v, err);
+    case SDLK_v:
+        v->view3d = !v->view3d;
+        break;
     case SDLK_q: case SDLK_ESCAPE:
         v->quit = true;
         break;
@@ -517,6 +532,14 @@ static eng_status poll_events(viewer *v, eng_error *err)
             if (st != ENG_OK)
                 return st;
         } else if (ev.type == SDL_WINDOWEVENT) {
+            v->redraw = true;
+        } else if (ev.type == SDL_MOUSEMOTION && v->view3d &&
+                   (ev.motion.state & SDL_BUTTON_LMASK)) {
+            app_orbit_drag(&v->orbit, (float)ev.motion.xrel,
+                           (float)ev.motion.yrel);
+            v->redraw = true;
+        } else if (ev.type == SDL_MOUSEWHEEL && v->view3d) {
+            app_orbit_wheel(&v->orbit, (float)ev.wheel.y);
             v->redraw = true;
         }
     }
@@ -760,7 +783,8 @@ app_status app_viewer_cmd(int argc, char **argv, eng_error *err)
     if (ast != APP_OK)
         return ast;
     viewer v = { .a = &a, .plots = true, .show_meshes = true,
-                .shown.index = -1, .result.index = -1 };
+                .orbit = app_orbit_default(), .shown.index = -1,
+                .result.index = -1 };
     app_player_desc pld = { .source.spec = spec, .loop = a.loop,
                             .source.camera_fps = a.camera_fps };
     if (app_pipeline_desc_from_args(&a.pl, &v.pd, err) != ENG_OK ||

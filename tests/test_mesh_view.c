@@ -10,7 +10,9 @@
  * well outside is the frame untouched, the skeleton is drawn over the
  * mesh, and with the meshes off (the K key's state) no pixel changes.
  * The O key's export writes each hand's vertices in the world landmarks'
- * frame. Also prints what the meshes cost at 720p.
+ * frame. The 3D view (key V) draws both hands, in their colours, inside
+ * its rectangle and nothing outside it. Also prints what the meshes cost
+ * at 720p.
  */
 #include <math.h>
 #include <stdio.h>
@@ -210,6 +212,44 @@ static void check_export(const eng_handmesh *hm, app_mesh_view *mv,
     rmdir(dir);
 }
 
+/* V: the 3D view of the two fitted hands in the target's right half. */
+static void check_view3d(ren_renderer *r, app_mesh_view *mv,
+                         const eng_hands_result *hands,
+                         const eng_handmesh_result *meshes)
+{
+    static uint8_t out[TW * TH * 3];
+    app_frame_result res;
+    memset(&res, 0, sizeof(res));
+    res.hands = *hands;
+    res.meshes = *meshes;
+    app_orbit o = app_orbit_default();
+    const float rect[4] = { 200, 20, 390, 220 };
+    eng_error err;
+    CHECK(ren_begin(r, TW, TH, &err) == ENG_OK, "begin: %s", err.msg);
+    ren_image(r, frame, FW, FH, FW * 3);
+    app_mesh_view_draw_3d(mv, r, &o, &res, FW, FH, rect);
+    CHECK(ren_end(r, &err) == ENG_OK, "end: %s", err.msg);
+    CHECK(ren_read_rgb(r, out, TW * 3, &err) == ENG_OK, "read: %s",
+          err.msg);
+    int green = 0, magenta = 0, outside_changed = 0;
+    for (int y = 0; y < TH; y++)
+        for (int x = 40; x < TW - 40; x++) {
+            const uint8_t *p = out + (y * TW + x) * 3;
+            if (x >= rect[0] && x < rect[2] && y >= rect[1] && y < rect[3]) {
+                green += p[1] > p[0] + 40 && p[1] > p[2] + 40;
+                magenta += p[0] > p[1] + 40 && p[2] > p[1] + 40;
+            } else {
+                outside_changed += memcmp(p, frame_at(x, y), 3) != 0;
+            }
+        }
+    fprintf(stderr, "3D view: %d green, %d magenta px\n", green, magenta);
+    CHECK(green > 100 && magenta > 100, "3D view: %d green (left hand), "
+          "%d magenta (right hand) px", green, magenta);
+    CHECK(outside_changed == 0, "3D view: %d px changed outside it",
+          outside_changed);
+    CHECK(o.target_z > 0, "the orbit follows the scene's depth");
+}
+
 static void check_meshes(ren_renderer *r, const eng_handmesh *hm,
                          app_mesh_view *mv)
 {
@@ -279,6 +319,7 @@ static void check_meshes(ren_renderer *r, const eng_handmesh *hm,
             changed += memcmp(out + (y * TW + x) * 3, frame_at(x, y), 3) != 0;
     CHECK(changed == 0, "meshes off: %d px changed", changed);
     check_export(hm, mv, &meshes);
+    check_view3d(r, mv, &hands, &meshes);
 }
 
 /* What two meshes add to a 720p frame with its read-back (llvmpipe
