@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "mesh.h"
@@ -117,8 +118,7 @@ eng_status app_mesh_view_export(app_mesh_view *mv,
 
 app_orbit app_orbit_default(void)
 {
-    return (app_orbit){ .yaw = -0.7f, .pitch = 0.35f, .zoom = 1,
-                        .target_z = 0 };
+    return (app_orbit){ .yaw = -0.7f, .pitch = 0.35f, .zoom = 1 };
 }
 
 void app_orbit_drag(app_orbit *o, float dx, float dy)
@@ -297,7 +297,7 @@ void app_mesh_view_draw_3d(app_mesh_view *mv, ren_renderer *r,
     /* where everything goes, and how deep the scene is */
     float hand_t[ENG_MAX_HANDS][3], body_t[ENG_MAX_PEOPLE][3];
     bool hand_ok[ENG_MAX_HANDS] = { 0 }, body_ok[ENG_MAX_PEOPLE] = { 0 };
-    float zsum = 0, zmax = 0;
+    float zsum = 0, zmax = 0, ext[ENG_MAX_HANDS + ENG_MAX_PEOPLE][4];
     int nz = 0;
     for (int i = 0; i < res->meshes.n_meshes; i++) {
         const eng_hand_mesh *m = &res->meshes.meshes[i];
@@ -305,8 +305,16 @@ void app_mesh_view_draw_3d(app_mesh_view *mv, ren_renderer *r,
             continue;
         place(m->fit.cam, f, cx, cy, hand_t[i]);
         hand_ok[i] = true;
-        zsum += hand_t[i][2];
-        zmax = fmaxf(zmax, hand_t[i][2]);
+        /* the keypoints' centre: the model's origin may be anywhere */
+        for (int d = 0; d < 3; d++) {
+            float c = 0;
+            for (int k = 0; k < ENG_HAND_POINTS; k++)
+                c += m->fit.kp3d[k][d] / ENG_HAND_POINTS;
+            ext[nz][d] = hand_t[i][d] + c;
+        }
+        ext[nz][3] = 0.15f;
+        zsum += ext[nz][2];
+        zmax = fmaxf(zmax, ext[nz][2]);
         nz++;
     }
     for (int i = 0; i < res->pose.n_people && i < ENG_MAX_PEOPLE; i++) {
@@ -315,6 +323,9 @@ void app_mesh_view_draw_3d(app_mesh_view *mv, ren_renderer *r,
             continue;
         place(cam, f, cx, cy, body_t[i]);
         body_ok[i] = true;
+        /* hip centre: head and feet are ~1 m away */
+        memcpy(ext[nz], body_t[i], sizeof(body_t[i]));
+        ext[nz][3] = 1.0f;
         zsum += body_t[i][2];
         zmax = fmaxf(zmax, body_t[i][2]);
         nz++;
@@ -323,13 +334,22 @@ void app_mesh_view_draw_3d(app_mesh_view *mv, ren_renderer *r,
     /* follow the scene's depth without jumping when a hand comes or goes */
     o->target_z = o->target_z > 0 ? o->target_z + 0.2f * (z - o->target_z)
                                   : z;
+    /* frame everything: the radius of the scene around the target */
+    float radius = 0.25f;
+    for (int i = 0; i < nz; i++) {
+        const float d[3] = { ext[i][0], ext[i][1],
+                             ext[i][2] - o->target_z };
+        radius = fmaxf(radius, sqrtf(dot3(d, d)) + ext[i][3]);
+    }
+    o->radius = o->radius > 0 ? o->radius + 0.2f * (radius - o->radius)
+                              : radius;
     zmax = fmaxf(zmax, o->target_z) * 1.15f;
 
     view3d v = { .focal = 0.5f * h / tanf(0.5f * FOVY),
                  .cx = rect[0] + 0.5f * w, .cy = rect[1] + 0.5f * h,
                  .clip = rect };
     ren_target_size(r, &v.tw, &v.th);
-    float dist = o->zoom * (0.8f * o->target_z + 0.15f);
+    float dist = o->zoom * o->radius / sinf(0.45f * FOVY);
     float cp = cosf(o->pitch), sp = sinf(o->pitch);
     float cyw = cosf(o->yaw), syw = sinf(o->yaw);
     /* forward from the eye to the target; y is down, so up is -y */

@@ -60,6 +60,8 @@ typedef struct app_orbit {
     float yaw, pitch;    /* radians; 0, 0 looks along the real camera */
     float zoom;          /* distance factor, 1 = the default */
     float target_z;      /* metres, follows the scene (smoothed) */
+    float radius;        /* metres, the scene's extent around the target
+                            (smoothed): the default distance frames it */
 } app_orbit;
 
 /* A three-quarter view from above and to the left. */
@@ -80,7 +82,7 @@ void app_orbit_wheel(app_orbit *o, float steps);
  * hand's mesh and world skeleton sit at that depth; the body's world
  * skeleton is placed the same way by a weak-perspective fit of its world
  * landmarks to its image landmarks; the frustum reaches beyond the
- * farthest. Updates o->target_z. */
+ * farthest. Updates o->target_z and o->radius. */
 void app_mesh_view_draw_3d(app_mesh_view *mv, ren_renderer *r,
                            app_orbit *o, const app_frame_result *res,
                            int frame_w, int frame_h, const float rect[4]);
