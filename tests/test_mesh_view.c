@@ -322,12 +322,18 @@ static void check_meshes(ren_renderer *r, const eng_handmesh *hm,
     check_view3d(r, mv, &hands, &meshes);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 /* What two meshes add to a 720p frame with its read-back (llvmpipe
  * rasterises during the read-back). Printed, not checked. */
 static void time_720p(ren_renderer *r, const eng_handmesh *hm,
                       app_mesh_view *mv)
 {
-    enum { N = 20, BW = 1280, BH = 720 };
+    enum { N = 30, BW = 1280, BH = 720 };
     uint8_t *big = calloc((size_t)BW * BH * 3, 1), *out = malloc(
         (size_t)BW * BH * 3);
     eng_hands_result hands = { .n_hands = 2 };
@@ -340,25 +346,29 @@ static void time_720p(ren_renderer *r, const eng_handmesh *hm,
                                           (d ? 720 : (i ? 1760 : 800));
     eng_handmesh_result meshes;
     eng_handmesh_process((eng_handmesh *)hm, &hands, &meshes);
-    double ms[2];
+    /* interleaved, medians: the build machine's load comes and goes */
+    double ms[2][N];
     eng_error err;
-    for (int show = 0; show < 2; show++) {
-        double t0 = 0;
-        for (int i = 0; i <= N; i++) {
-            if (i == 1)
-                t0 = app_now();
-            ren_begin(r, BW, BH, &err);
-            ren_image(r, big, BW, BH, BW * 3);
-            if (show)
-                app_mesh_view_draw(mv, r, &meshes);
-            ren_end(r, &err);
-            ren_read_rgb(r, out, BW * 3, &err);
-        }
-        ms[show] = (app_now() - t0) * 1e3 / N;
+    for (int i = -2; i < 2 * N; i++) {
+        int show = (i + 2) % 2;
+        double t0 = app_now();
+        ren_begin(r, BW, BH, &err);
+        ren_image(r, big, BW, BH, BW * 3);
+        if (show)
+            app_mesh_view_draw(mv, r, &meshes);
+        ren_end(r, &err);
+        ren_read_rgb(r, out, BW * 3, &err);
+        if (i >= 0)   /* the first two warm up */
+            ms[show][i / 2] = (app_now() - t0) * 1e3;
     }
-    fprintf(stderr, "720p frame with read-back: %.2f ms without meshes, "
-            "%.2f ms with two hand meshes (+%.2f ms)\n", ms[0], ms[1],
-            ms[1] - ms[0]);
+    double med[2];
+    for (int show = 0; show < 2; show++) {
+        qsort(ms[show], N, sizeof(double), cmp_double);
+        med[show] = ms[show][N / 2];
+    }
+    fprintf(stderr, "720p frame with read-back, median of %d: %.2f ms "
+            "without meshes, %.2f ms with two hand meshes (+%.2f ms)\n", N,
+            med[0], med[1], med[1] - med[0]);
     free(big);
     free(out);
 }
