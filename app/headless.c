@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "annotate.h"
+#include "mesh_view.h"
 #include "pipeline.h"
 #include "plot.h"
 #include "recorder.h"
@@ -76,6 +77,7 @@ typedef struct run {
      * software annotator draws */
     ren_window *win;
     ren_renderer *ren;
+    app_mesh_view *mesh_view; /* with ren and mesh: the window's meshes */
     app_frame_result res;
     const eng_handmesh *mesh; /* NULL without hand meshes */
     bool mesh_vertices, export_obj;
@@ -138,6 +140,8 @@ static eng_status open_run(run *r, eng_error *err)
         ren_window_destroy(r->win);
         r->win = NULL;
     }
+    if (r->ren && r->mesh)
+        return app_mesh_view_create(r->mesh, &r->mesh_view, err);
     return ENG_OK;
 }
 
@@ -178,6 +182,7 @@ static eng_status close_run(run *r, eng_status st, eng_error *err)
     free(r->log);
     free(r->canvas);
     free(r->verts);
+    app_mesh_view_destroy(r->mesh_view);
     ren_destroy(r->ren);
     ren_window_destroy(r->win);
     return st;
@@ -273,6 +278,8 @@ static eng_status draw_overlays(run *r, const app_frame *f, app_canvas *c,
     if (st != ENG_OK)
         return st;
     ren_image(r->ren, f->rgb, f->width, f->height, f->stride);
+    if (r->mesh_view)
+        app_mesh_view_draw(r->mesh_view, r->ren, &res->meshes);
     ren_results(r->ren, res->pose.people, res->pose.n_people,
                 res->hands.hands, res->hands.n_hands, NULL);
     st = ren_end(r->ren, err);

@@ -198,8 +198,8 @@ static eng_status create_hands(app_pipeline *p, const app_pipeline_desc *d,
 
 /* The hand models: MANO from --mano DIR (either side; the other is its
  * mirror), else the bundled WebXR hands. */
-static eng_status create_mesh(app_pipeline *p, const app_pipeline_desc *d,
-                              eng_error *err)
+eng_status app_pipeline_create_handmesh(const app_pipeline_desc *d,
+                                        eng_handmesh **out, eng_error *err)
 {
     char right[PATH_MAX], left[PATH_MAX];
     eng_handmesh_desc md = {0};
@@ -220,7 +220,7 @@ static eng_status create_mesh(app_pipeline *p, const app_pipeline_desc *d,
         md.right_path = right;
         md.left_path = left;
     }
-    return eng_handmesh_create(&md, &p->mesh, err);
+    return eng_handmesh_create(&md, out, err);
 }
 
 eng_status app_pipeline_create(const app_pipeline_desc *desc,
@@ -241,7 +241,7 @@ eng_status app_pipeline_create(const app_pipeline_desc *desc,
     if (st == ENG_OK && !desc->no_hands)
         st = create_hands(p, desc, err);
     if (st == ENG_OK && !desc->no_hands && !desc->no_hand_mesh)
-        st = create_mesh(p, desc, err);
+        st = app_pipeline_create_handmesh(desc, &p->mesh, err);
     if (st != ENG_OK) {
         app_pipeline_destroy(p);
         return st;

@@ -99,4 +99,12 @@ void app_pipeline_reset(app_pipeline *p);
  * meshes of a result; NULL when meshes are not fitted. */
 const eng_handmesh *app_pipeline_handmesh(const app_pipeline *p);
 
+/* A hand mesh task with the models app_pipeline_create() loads for
+ * `desc` (--mano or the bundled hands), for a thread that draws meshes
+ * and must not borrow the engine thread's (the pipeline is re-created
+ * when settings change). *out is the caller's (eng_handmesh_destroy);
+ * errors as app_pipeline_create's. */
+eng_status app_pipeline_create_handmesh(const app_pipeline_desc *desc,
+                                        eng_handmesh **out, eng_error *err);
+
 #endif

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "headless.h"
+#include "mesh_view.h"
 #include "player.h"
 #include "recorder.h"
 #include "recq.h"
@@ -46,6 +47,8 @@ const char app_viewer_usage[] =
     "stride, A auto,\n"
     "  + - smoothing, B boxes, P plots, S screenshot, R record, F "
     "fullscreen,\n"
+    "  K hand meshes, O hand meshes as .obj, V 3D view (mouse: drag "
+    "turns, wheel zooms),\n"
     "  H help, Q/Esc quit\n";
 
 static const char *const help_lines[][2] = {
@@ -58,6 +61,9 @@ static const char *const help_lines[][2] = {
     { "+  -", "smoothing: steadier / more responsive" },
     { "B", "ROIs and detector boxes" },
     { "P", "latency plots" },
+    { "K", "hand meshes over the video" },
+    { "O", "export the hand meshes on screen (.obj)" },
+    { "V", "3D view (drag: turn, wheel: zoom)" },
     { "S", "screenshot (PNG)" },
     { "R", "start / stop recording (MP4)" },
     { "F", "fullscreen" },
@@ -117,6 +123,13 @@ typedef struct viewer {
     double rec_t0;
     int shots_taken;
     FILE *results;
+    /* hand meshes (mesh_view.h): the display thread's own models, as the
+     * engine thread's go away when its pipeline is re-created */
+    eng_handmesh *handmesh;
+    app_mesh_view *meshes;
+    bool show_meshes;             /* K */
+    bool view3d;                  /* V */
+    app_orbit orbit;
 } viewer;
 
 /* ---- options ------------------------------------------------------------ */
@@ -369,8 +382,17 @@ static eng_status draw(viewer *v, eng_error *err)
     if (v->have_result && v->result.serial == v->shown.serial) {
         ren_overlay ov = { .rois = v->boxes };
         const app_frame_result *r = &v->result.res;
+        if (v->meshes && v->show_meshes)
+            app_mesh_view_draw(v->meshes, v->ren, &r->meshes);
         ren_results(v->ren, r->pose.people, r->pose.n_people,
                     r->hands.hands, r->hands.n_hands, &ov);
+        if (v->meshes && v->view3d) {
+            /* top right, under nothing else: the status line is left */
+            const float rect[4] = { 0.58f * fw, 0.06f * fh, fw - 0.02f * fw,
+                                    0.54f * fh };
+            app_mesh_view_draw_3d(v->meshes, v->ren, &v->orbit, r, fw, fh,
+                                  rect);
+        }
     }
     float px = fmaxf(12, (float)(fw < fh ? fw : fh) / 40);
     if (v->plots) {
@@ -408,6 +430,18 @@ static void seek_frames(viewer *v, int64_t delta)
     app_player_seek(v->player, v->shown.index + delta);
     v->step = true;
     v->rebase = true;
+}
+
+/* O: the meshes of the result on screen, beside the screenshots. */
+static eng_status export_meshes(viewer *v, eng_error *err)
+{
+    int n;
+    if (!v->meshes || !v->have_result ||
+        v->result.serial != v->shown.serial)
+        return ENG_OK;
+    return app_mesh_view_export(v->meshes, &v->result.res.meshes,
+                                v->a->shots ? v->a->shots : ".",
+                                (long long)v->result.index, &n, err);
 }
 
 static eng_status on_key(viewer *v, SDL_Keycode key, eng_error *err)
@@ -470,6 +504,14 @@ static eng_status on_key(viewer *v, SDL_Keycode key, eng_error *err)
         break;
     case SDLK_r:
         return toggle_recording(v, err);
+    case SDLK_k:
+        v->show_meshes = !v->show_meshes;
+        break;
+    case SDLK_o:
+        return export_meshes(v, err);
+    case SDLK_v:
+        v->view3d = !v->view3d;
+        break;
     case SDLK_q: case SDLK_ESCAPE:
         v->quit = true;
         break;
@@ -490,6 +532,14 @@ static eng_status poll_events(viewer *v, eng_error *err)
             if (st != ENG_OK)
                 return st;
         } else if (ev.type == SDL_WINDOWEVENT) {
+            v->redraw = true;
+        } else if (ev.type == SDL_MOUSEMOTION && v->view3d &&
+                   (ev.motion.state & SDL_BUTTON_LMASK)) {
+            app_orbit_drag(&v->orbit, (float)ev.motion.xrel,
+                           (float)ev.motion.yrel);
+            v->redraw = true;
+        } else if (ev.type == SDL_MOUSEWHEEL && v->view3d) {
+            app_orbit_wheel(&v->orbit, (float)ev.wheel.y);
             v->redraw = true;
         }
     }
@@ -671,6 +721,10 @@ static eng_status open_window(viewer *v, eng_error *err)
     eng_status st = ren_window_create(&wd, &v->win, err);
     if (st == ENG_OK)
         st = ren_create(NULL, &v->ren, err);
+    if (st == ENG_OK && !v->pd.no_hands && !v->pd.no_hand_mesh)
+        st = app_pipeline_create_handmesh(&v->pd, &v->handmesh, err);
+    if (st == ENG_OK && v->handmesh)
+        st = app_mesh_view_create(v->handmesh, &v->meshes, err);
     return st;
 }
 
@@ -705,6 +759,8 @@ static app_status close_all(viewer *v, eng_status st, eng_error *err)
         st = eng_fail(err, ENG_EIO, "%s: write error", v->a->results);
     app_player_close(v->player);
     app_worker_stop(v->worker);
+    app_mesh_view_destroy(v->meshes);
+    eng_handmesh_destroy(v->handmesh);
     ren_destroy(v->ren);
     ren_window_destroy(v->win);
     free(v->shown.rgb);
@@ -726,7 +782,8 @@ app_status app_viewer_cmd(int argc, char **argv, eng_error *err)
     app_status ast = parse_args(argc, argv, &a, &spec, err);
     if (ast != APP_OK)
         return ast;
-    viewer v = { .a = &a, .plots = true, .shown.index = -1,
+    viewer v = { .a = &a, .plots = true, .show_meshes = true,
+                .orbit = app_orbit_default(), .shown.index = -1,
                 .result.index = -1 };
     app_player_desc pld = { .source.spec = spec, .loop = a.loop,
                             .source.camera_fps = a.camera_fps };

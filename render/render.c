@@ -36,7 +36,7 @@ struct ren_renderer {
     /* GL objects, created once */
     GLuint program, vao, vbo;
     GLint u_target;
-    GLuint font_tex, image_tex, fbo, color_rb, pbo;
+    GLuint font_tex, image_tex, fbo, color_rb, depth_rb, pbo;
     ren_font font;
     /* sizes of what is allocated on the GPU */
     int width, height;          /* target */
@@ -166,6 +166,7 @@ eng_status ren_create(const ren_desc *desc, ren_renderer **out,
     r->image_tex = make_texture();
     glGenFramebuffers(1, &r->fbo);
     glGenRenderbuffers(1, &r->color_rb);
+    glGenRenderbuffers(1, &r->depth_rb);
     glGenBuffers(1, &r->pbo);
     GLenum e = glGetError();
     if (e != GL_NO_ERROR) {
@@ -183,6 +184,7 @@ void ren_destroy(ren_renderer *r)
         return;
     /* deleting name 0 is a no-op, so a half-made renderer is fine */
     glDeleteBuffers(1, &r->pbo);
+    glDeleteRenderbuffers(1, &r->depth_rb);
     glDeleteRenderbuffers(1, &r->color_rb);
     glDeleteFramebuffers(1, &r->fbo);
     glDeleteTextures(1, &r->image_tex);
@@ -207,6 +209,13 @@ eng_status ren_begin(ren_renderer *r, int width, int height, eng_error *err)
         glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA8, width, height);
         glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0,
                                   GL_RENDERBUFFER, r->color_rb);
+        /* for the depth-tested passes drawn between the batches
+         * (render/mesh.h) */
+        glBindRenderbuffer(GL_RENDERBUFFER, r->depth_rb);
+        glRenderbufferStorage(GL_RENDERBUFFER, GL_DEPTH_COMPONENT24, width,
+                              height);
+        glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_DEPTH_ATTACHMENT,
+                                  GL_RENDERBUFFER, r->depth_rb);
         if (glCheckFramebufferStatus(GL_FRAMEBUFFER) !=
             GL_FRAMEBUFFER_COMPLETE) {
             r->width = r->height = 0;
@@ -229,7 +238,7 @@ eng_status ren_begin(ren_renderer *r, int width, int height, eng_error *err)
     return ENG_OK;
 }
 
-static void flush(ren_renderer *r)
+void ren_flush(ren_renderer *r)
 {
     if (!r->n_vertices)
         return;
@@ -256,7 +265,7 @@ static void quad4(ren_renderer *r, const float c[4][2], const float shape[4],
                   bool tex, float radius, int kind, app_rgb col, float alpha)
 {
     if (r->n_vertices + 6 > BATCH_VERTICES)
-        flush(r);
+        ren_flush(r);
     static const int corner[6] = { 0, 1, 2, 0, 2, 3 };
     static const float us[4] = { 0, 1, 1, 0 }, vs[4] = { 0, 0, 1, 1 };
     for (int i = 0; i < 6; i++) {
@@ -650,9 +659,22 @@ void ren_plots(ren_renderer *r, const ren_perf_set *perf, float x, float y,
     }
 }
 
+void ren_frame_map(const ren_renderer *r, float *k, float *ox, float *oy)
+{
+    *k = r->k;
+    *ox = r->ox;
+    *oy = r->oy;
+}
+
+void ren_target_size(const ren_renderer *r, int *width, int *height)
+{
+    *width = r->width;
+    *height = r->height;
+}
+
 eng_status ren_end(ren_renderer *r, eng_error *err)
 {
-    flush(r);
+    ren_flush(r);
     GLenum e = glGetError();
     if (e != GL_NO_ERROR)
         return eng_fail(err, ENG_EBACKEND, "OpenGL error 0x%04x while "

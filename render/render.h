@@ -104,6 +104,22 @@ void ren_results(ren_renderer *r, const eng_person *people, int n_people,
 void ren_plots(ren_renderer *r, const ren_perf_set *perf, float x, float y,
                float w, float h);
 
+/* --- for other GL passes between the batches (render/mesh.h) --------- */
+
+/* Draws the primitives batched so far now, so that a pass drawn next
+ * lands on top of them and primitives batched later on top of it. The
+ * target stays bound; it has a 24-bit depth buffer whose content is
+ * undefined (a pass clears what it uses). The pass must leave blending
+ * as ren_begin sets it, and depth and scissor tests off. */
+void ren_flush(ren_renderer *r);
+
+/* The letterbox of the last ren_image(): target pixel = frame pixel * k +
+ * (ox, oy); k = 1 and no offset before it. */
+void ren_frame_map(const ren_renderer *r, float *k, float *ox, float *oy);
+
+/* The target size of ren_begin(). */
+void ren_target_size(const ren_renderer *r, int *width, int *height);
+
 /* Draws everything batched so far. EBACKEND with the GL error if one
  * occurred during the frame. */
 eng_status ren_end(ren_renderer *r, eng_error *err);
