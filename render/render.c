@@ -650,6 +650,22 @@ void ren_plots(ren_renderer *r, const ren_perf_set *perf, float x, float y,
     }
 }
 
+void ren_image_info_get(const ren_renderer *r, ren_image_info *out)
+{
+    *out = (ren_image_info){
+        .texture = r->image_w ? r->image_tex : 0,
+        .width = r->image_w, .height = r->image_h,
+        .target_w = r->width, .target_h = r->height,
+        .x0 = r->ox, .y0 = r->oy,
+        .x1 = r->ox + r->k * r->image_w, .y1 = r->oy + r->k * r->image_h,
+    };
+}
+
+void ren_flush(ren_renderer *r)
+{
+    flush(r);
+}
+
 eng_status ren_end(ren_renderer *r, eng_error *err)
 {
     flush(r);

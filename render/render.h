@@ -104,6 +104,23 @@ void ren_results(ren_renderer *r, const eng_person *people, int n_people,
 void ren_plots(ren_renderer *r, const ren_perf_set *perf, float x, float y,
                float w, float h);
 
+/* Where the last ren_image() frame is, for a module that draws it again
+ * through its own shader (render/matte_draw.c): its texture (a GL name;
+ * 0 before the first ren_image), its size, the target's size and the
+ * letterboxed rectangle it covers in target pixels. */
+typedef struct ren_image_info {
+    unsigned texture;
+    int width, height;
+    int target_w, target_h;
+    float x0, y0, x1, y1;
+} ren_image_info;
+
+void ren_image_info_get(const ren_renderer *r, ren_image_info *out);
+
+/* Draws what is batched so far, so that such a module's own draw call
+ * lands above it and later primitives above that. */
+void ren_flush(ren_renderer *r);
+
 /* Draws everything batched so far. EBACKEND with the GL error if one
  * occurred during the frame. */
 eng_status ren_end(ren_renderer *r, eng_error *err);
