@@ -46,7 +46,7 @@ typedef struct app_pipeline_args {
     const char *stride, *pose_model, *hand_model, *mano;
 } app_pipeline_args;
 
-#define APP_PIPELINE_MAX_EXTRA 16
+#define APP_PIPELINE_MAX_EXTRA 24
 
 /* Parses argv[1..argc) of a command that runs the pipeline on one SOURCE:
  * the shared options into *args (`with_stride` adds --detector-stride and
