@@ -273,6 +273,11 @@ static eng_status draw_overlays(run *r, const app_frame *f, app_canvas *c,
     const app_frame_result *res = &r->res;
     if (!r->ren) {
         memcpy(c->rgb, f->rgb, (size_t)f->stride * f->height);
+        eng_image img = { f->width, f->height, f->stride, f->rgb };
+        eng_status st = app_matte_view_draw_cpu(r->matte, &img, c->rgb,
+                                                c->stride, err);
+        if (st != ENG_OK)
+            return st;
         app_draw_results(c, res->pose.people, res->pose.n_people,
                          res->hands.hands, res->hands.n_hands, NULL);
         return ENG_OK;

@@ -52,6 +52,9 @@ struct app_matte_view {
     eng_matte_bg bg;
     uint8_t *bg_rgb;
     int bg_w, bg_h;
+    uint8_t *bg_fit;          /* bg_rgb stretched to bg_image's size, for
+                                 the CPU composite */
+    eng_image bg_image;
     /* engine thread */
     alpha_buf work;
     int serial;
@@ -270,6 +273,7 @@ void app_matte_view_destroy(app_matte_view *mv)
     app_source_close(mv->hint_src);
     pthread_mutex_destroy(&mv->mutex);
     free(mv->bg_rgb);
+    free(mv->bg_fit);
     free(mv->hint);
     free(mv->rgb);
     free(mv->work.p);
@@ -431,10 +435,9 @@ void app_matte_view_gl_free(app_matte_view *mv)
     mv->gl = NULL;
 }
 
-void app_matte_view_draw(app_matte_view *mv, ren_renderer *r)
+/* Makes the newest published alpha the one shown. */
+static void take_newest(app_matte_view *mv)
 {
-    if (!mv || !mv->gl)
-        return;
     pthread_mutex_lock(&mv->mutex);
     if (mv->fresh) {
         alpha_buf t = mv->shown;
@@ -443,6 +446,13 @@ void app_matte_view_draw(app_matte_view *mv, ren_renderer *r)
         mv->fresh = false;
     }
     pthread_mutex_unlock(&mv->mutex);
+}
+
+void app_matte_view_draw(app_matte_view *mv, ren_renderer *r)
+{
+    if (!mv || !mv->gl)
+        return;
+    take_newest(mv);
     if (!mv->shown.p || !mv->shown.w)
         return;
     ren_matte_draw(mv->gl, r, mv->view, mv->shown.p, mv->shown.w,
@@ -453,6 +463,66 @@ void app_matte_view_draw(app_matte_view *mv, ren_renderer *r)
         float x = 0.5f * (im.x0 + im.x1);
         ren_line(r, x, im.y0, x, im.y1, 2, (app_rgb){ 255, 255, 255 }, 0.8f);
     }
+}
+
+/* The background image stretched (bilinear) to w x h, once per size. */
+static eng_status fit_background(app_matte_view *mv, int w, int h,
+                                 eng_error *err)
+{
+    if (mv->bg_image.width == w && mv->bg_image.height == h)
+        return ENG_OK;
+    size_t n = (size_t)w * h * 3;
+    float *tmp = malloc(n * sizeof(float));
+    free(mv->bg_fit);
+    mv->bg_fit = malloc(n);
+    mv->bg_image = (eng_image){ 0 };
+    if (!tmp || !mv->bg_fit) {
+        free(tmp);
+        return eng_fail(err, ENG_ENOMEM, "out of memory");
+    }
+    eng_image src = { mv->bg_w, mv->bg_h, mv->bg_w * 3, mv->bg_rgb };
+    const eng_roi all = { 0.5f, 0.5f, 1.0f, 1.0f, 0.0f };
+    const eng_crop_desc cd = { .width = w, .height = h, .lo = 0, .hi = 255,
+                               .border = ENG_BORDER_REPLICATE };
+    eng_crop_map map;
+    eng_crop(&src, &all, &cd, tmp, &map);
+    for (size_t i = 0; i < n; i++)
+        mv->bg_fit[i] = (uint8_t)(tmp[i] + 0.5f);
+    free(tmp);
+    mv->bg_image = (eng_image){ w, h, w * 3, mv->bg_fit };
+    mv->bg.image = &mv->bg_image;
+    return ENG_OK;
+}
+
+eng_status app_matte_view_draw_cpu(app_matte_view *mv, const eng_image *frame,
+                                   uint8_t *rgb, int stride, eng_error *err)
+{
+    if (!mv)
+        return ENG_OK;
+    take_newest(mv);
+    const alpha_buf *a = &mv->shown;
+    int w = frame->width, h = frame->height;
+    if (!a->p || a->w != w || a->h != h || mv->view == REN_MATTE_VIDEO)
+        return ENG_OK;
+    if (mv->view == REN_MATTE_ALPHA) {
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                memset(rgb + (size_t)y * stride + 3 * x,
+                       a->p[(size_t)y * w + x], 3);
+        return ENG_OK;
+    }
+    eng_status st = mv->bg.kind == ENG_MATTE_BG_IMAGE
+                        ? fit_background(mv, w, h, err)
+                        : ENG_OK;
+    if (st == ENG_OK)
+        st = eng_matte_composite(mv->matte, frame, a->p, w, &mv->bg, rgb,
+                                 stride, err);
+    /* the split: the frame's own left half back */
+    for (int y = 0; st == ENG_OK && mv->view == REN_MATTE_SPLIT && y < h;
+         y++)
+        memcpy(rgb + (size_t)y * stride, frame->rgb + (size_t)y * frame->stride,
+               (size_t)(w / 2) * 3);
+    return st;
 }
 
 void app_matte_view_cycle(app_matte_view *mv)

@@ -11,7 +11,8 @@
  * The alpha changes hands through three buffers swapped under a mutex
  * (engine writes one, the newest waits in one, the display reads one):
  * no copy and no allocation per frame after the first frame of a size.
- * In the headless run both halves run on its one thread.
+ * In the headless run both halves run on its one thread; with no OpenGL
+ * there, app_matte_view_draw_cpu() draws the same views in software.
  *
  * Options (app_matte_options): --matte, --view video|alpha|composite|split
  * (default composite), --background COLOR|blur|FILE (default blur; COLOR
@@ -90,6 +91,16 @@ void app_matte_view_gl_free(app_matte_view *mv);
  * alpha published (none yet, or the video view: nothing); the split view
  * gets a divider line. Accepts NULL. */
 void app_matte_view_draw(app_matte_view *mv, ren_renderer *r);
+
+/* The view of the newest alpha drawn on the CPU into `rgb` (RGB24,
+ * `stride` bytes per row, the frame's size, holding a copy of `frame`),
+ * for runs with no OpenGL: the same views as app_matte_view_draw (the
+ * blur is engine/matte.h's, not the GPU's mipmap). Call it on the thread
+ * that ran app_matte_view_process() with this frame. Nothing when no
+ * alpha of the frame's size is published yet. ENOMEM the first time an
+ * image background is needed at a new size. */
+eng_status app_matte_view_draw_cpu(app_matte_view *mv, const eng_image *frame,
+                                   uint8_t *rgb, int stride, eng_error *err);
 
 /* The next view (video, alpha, composite, split, video, ...). */
 void app_matte_view_cycle(app_matte_view *mv);

@@ -10,9 +10,10 @@
  *      (between the shoulders and hips of results.jsonl, alpha 255) keep
  *      the decoded source frame's colour. The keypoints' own pixels are
  *      under the skeleton's points, so the torso stands in for them.
- *   2. --headless on an image with the composite view: the annotated PNG
- *      (drawn by the same GL renderer) carries the colour where the
- *      matte is 0 and the image's pixels where it is 255.
+ *   2. --headless on an image with the composite view, drawn by the same
+ *      GL renderer and, with DISPLAY unset, in software: the annotated
+ *      PNG carries the colour where the matte is 0 and the image's pixels
+ *      where it is 255 (and the skeleton is not drawn).
  * argv[1] is the posescope binary.
  */
 #include <math.h>
@@ -286,10 +287,10 @@ out:
     free((void *)alpha.rgb);
 }
 
-static void check_headless(const char *bin)
+static void check_headless(const char *bin, bool software)
 {
     char out[128], annotated[160], alpha_png[160], res[160];
-    snprintf(out, sizeof out, "%s/hl", dir);
+    snprintf(out, sizeof out, "%s/%s", dir, software ? "sw" : "gl");
     snprintf(annotated, sizeof annotated, "%s/annotated/obama_portrait_pd.png",
              out);
     snprintf(alpha_png, sizeof alpha_png, "%s/alpha/obama_portrait_pd.png",
@@ -298,7 +299,13 @@ static void check_headless(const char *bin)
     const char *args[] = { "--headless", IMAGE, "--out", out, "--matte",
                            "--background", "blue", "--matte-out", out,
                            "--threads", "2", "--no-hands", NULL };
+    char *display = getenv("DISPLAY") ? strdup(getenv("DISPLAY")) : NULL;
+    if (software)
+        unsetenv("DISPLAY");
     int rc = run(bin, args);
+    if (display)
+        setenv("DISPLAY", display, 1);
+    free(display);
     CHECK(rc == 0, "headless exited %d", rc);
     float kp[33][3];
     int n_kp = keypoints(res, 0, kp, 33);
@@ -320,12 +327,13 @@ static void check_headless(const char *bin)
                 }
             }
         /* the track id's label is not excluded: a few pixels */
-        CHECK(bg > 1000 && bg_hit >= 0.99 * bg, "headless: %ld of %ld "
-              "background pixels blue", bg_hit, bg);
-        CHECK(fg > 1000 && fg_hit >= 0.98 * fg, "headless: %ld of %ld "
-              "person pixels the image's", fg_hit, fg);
-        fprintf(stderr, "headless composite: background %ld/%ld, person "
-                "%ld/%ld\n", bg_hit, bg, fg_hit, fg);
+        const char *how = software ? "software" : "OpenGL";
+        CHECK(bg > 1000 && bg_hit >= 0.99 * bg, "headless (%s): %ld of %ld "
+              "background pixels blue", how, bg_hit, bg);
+        CHECK(fg > 1000 && fg_hit >= 0.98 * fg, "headless (%s): %ld of %ld "
+              "person pixels the image's", how, fg_hit, fg);
+        fprintf(stderr, "headless composite (%s): background %ld/%ld, "
+                "person %ld/%ld\n", how, bg_hit, bg, fg_hit, fg);
     }
     free((void *)a.rgb);
     free((void *)alpha.rgb);
@@ -341,7 +349,8 @@ int main(int argc, char **argv)
     snprintf(dir, sizeof dir, "/tmp/posescope-matte-view-XXXXXX");
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
     check_window(argv[1]);
-    check_headless(argv[1]);
+    check_headless(argv[1], false);
+    check_headless(argv[1], true);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (test_finish() == 0)
