@@ -370,7 +370,8 @@ static eng_status process_all(run *r, app_source *src, app_pipeline *pl,
         st = app_pipeline_run(pl, &img, f.t, &r->res, err);
         /* independent images: a new serial per image resets the matte */
         if (st == ENG_OK && r->matte)
-            st = app_matte_view_process(r->matte, &img, f.index, f.name,
+            st = app_matte_view_process(r->matte, &img, app_pipeline_pose(pl),
+                                        f.index, f.name,
                                         r->static_images ? (int)f.index : 0,
                                         err);
         r->res.times.ms[APP_STAGE_DECODE] = (float)f.decode_ms;
@@ -443,13 +444,16 @@ static app_status run_headless(const headless_args *a, app_source *src,
     bool images = info.kind == APP_SOURCE_IMAGE ||
                   info.kind == APP_SOURCE_FOLDER;
     pd->static_images = images && !a->sequence;
-    app_pipeline *pl;
+    app_pipeline *pl = NULL;
     app_matte_view *mv = NULL;
-    eng_status st = app_pipeline_create(pd, &pl, err);
+    eng_status st = app_matte_view_create(&a->matte, pd->threads,
+                                          pd->numerics, &mv, err);
     if (st == ENG_OK)
-        st = app_matte_view_create(&a->matte, pd->threads, pd->numerics,
-                                   &mv, err);
+        st = app_matte_view_configure(mv, pd, err);
+    if (st == ENG_OK)
+        st = app_pipeline_create(pd, &pl, err);
     if (st != ENG_OK) {
+        app_matte_view_destroy(mv);
         app_pipeline_destroy(pl);
         return st == ENG_EINVAL ? APP_USAGE : status_of_create(st);
     }

@@ -26,6 +26,9 @@ const char app_matte_view_usage[] =
     "                          or an image file\n"
     "  --matte-every N         run the segmentation model every N frames\n"
     "  --matte-model M         general, landscape or auto (default)\n"
+    "  --matte-from F          selfie (the selfie model, default) or pose "
+    "(the body\n"
+    "                          model's segmentation of the first person)\n"
     "  --alpha-hint PATH       grey masks (image, folder, video) instead "
     "of the model\n"
     "  --matte-out DIR         DIR/alpha/NAME.png per frame matted "
@@ -43,6 +46,7 @@ typedef struct alpha_buf {
 struct app_matte_view {
     /* set at create */
     const char *out;          /* --matte-out, or NULL */
+    bool from_pose;           /* --matte-from pose */
     bool want_fg;
     eng_runtime *rt;
     eng_matte *matte;
@@ -88,6 +92,7 @@ void app_matte_options(app_matte_args *a, app_option *o)
         { "--alpha-hint", APP_OPT_STRING, &a->hint, 0, 0 },
         { "--matte-out", APP_OPT_STRING, &a->out, 0, 0 },
         { "--fg", APP_OPT_FLAG, &a->fg, 0, 0 },
+        { "--matte-from", APP_OPT_STRING, &a->from, 0, 0 },
     };
     memcpy(o, opts, sizeof(opts));
 }
@@ -214,10 +219,17 @@ eng_status app_matte_view_create(const app_matte_args *a, int threads,
 {
     *out = NULL;
     if (!a->matte && !a->view && !a->background && !a->matte_every &&
-        !a->model && !a->hint && !a->out && !a->fg)
+        !a->model && !a->hint && !a->out && !a->fg && !a->from)
         return ENG_OK;
     if (a->fg && !a->out)
         return eng_fail(err, ENG_EINVAL, "--fg needs --matte-out DIR");
+    bool from_pose = a->from && !strcmp(a->from, "pose");
+    if (a->from && !from_pose && strcmp(a->from, "selfie"))
+        return eng_fail(err, ENG_EINVAL, "--matte-from %s: not selfie or "
+                        "pose", a->from);
+    if (from_pose && a->hint)
+        return eng_fail(err, ENG_EINVAL, "--matte-from pose and "
+                        "--alpha-hint: one coarse mask only");
     app_matte_view *mv = calloc(1, sizeof(*mv));
     if (!mv)
         return eng_fail(err, ENG_ENOMEM, "out of memory");
@@ -227,6 +239,7 @@ eng_status app_matte_view_create(const app_matte_args *a, int threads,
     }
     mv->out = a->out;
     mv->want_fg = a->fg;
+    mv->from_pose = from_pose;
     eng_matte_desc d = eng_matte_defaults();
     char general[PATH_MAX], landscape[PATH_MAX];
     eng_runtime_desc rd = { .threads = threads, .numerics = numerics,
@@ -238,7 +251,7 @@ eng_status app_matte_view_create(const app_matte_args *a, int threads,
         st = parse_background(mv, a->background, err);
     if (st == ENG_OK && a->matte_every)
         d.matte_every = a->matte_every;
-    if (st == ENG_OK && !a->hint &&
+    if (st == ENG_OK && !a->hint && !from_pose &&
         (st = model_path("selfie_segmentation", general, err)) == ENG_OK &&
         (st = model_path("selfie_segmentation_landscape", landscape,
                          err)) == ENG_OK) {
@@ -260,6 +273,18 @@ eng_status app_matte_view_create(const app_matte_args *a, int threads,
         return st;
     }
     *out = mv;
+    return ENG_OK;
+}
+
+eng_status app_matte_view_configure(const app_matte_view *mv,
+                                   app_pipeline_desc *pd, eng_error *err)
+{
+    if (!mv || !mv->from_pose)
+        return ENG_OK;
+    if (pd->no_pose)
+        return eng_fail(err, ENG_EINVAL, "--matte-from pose needs the body "
+                        "task (not --no-pose)");
+    pd->pose_segmentation = true;
     return ENG_OK;
 }
 
@@ -371,9 +396,24 @@ static eng_status write_outputs(app_matte_view *mv, const eng_image *img,
     return app_write_png(path, mv->rgb, w, h, w * 3, err);
 }
 
+/* The coarse mask of this frame: the first person's segmentation from
+ * the body task, or nothing (alpha 0) when nobody was found. */
+static eng_matte_hint pose_hint(const eng_pose *pose)
+{
+    static const float nobody = 0;
+    const eng_crop_map *map;
+    int size;
+    const float *seg = pose ? eng_pose_segmentation(pose, 0, &map, &size)
+                            : NULL;
+    if (!seg)
+        return (eng_matte_hint){ 1, 1, 1, &nobody, NULL };
+    return (eng_matte_hint){ size, size, size, seg, map };
+}
+
 eng_status app_matte_view_process(app_matte_view *mv, const eng_image *img,
-                                  int64_t index, const char *name,
-                                  int serial, eng_error *err)
+                                  const eng_pose *pose, int64_t index,
+                                  const char *name, int serial,
+                                  eng_error *err)
 {
     if (mv->started && serial != mv->serial)
         eng_matte_reset(mv->matte);
@@ -388,8 +428,11 @@ eng_status app_matte_view_process(app_matte_view *mv, const eng_image *img,
     mv->work.w = w, mv->work.h = h;
     eng_matte_hint hint = { mv->hint_w, mv->hint_h, mv->hint_w, mv->hint,
                             NULL };
+    if (mv->from_pose)
+        hint = pose_hint(pose);
     eng_matte_result res;
-    st = eng_matte_process(mv->matte, img, mv->hint_src ? &hint : NULL,
+    st = eng_matte_process(mv->matte, img,
+                           mv->hint_src || mv->from_pose ? &hint : NULL,
                            mv->work.p, w, &res, err);
     if (st == ENG_OK && mv->out)
         st = write_outputs(mv, img, index, name, err);

@@ -18,6 +18,9 @@
  * (default composite), --background COLOR|blur|FILE (default blur; COLOR
  * #RRGGBB, black, white, green or blue; FILE an image stretched over the
  * frame), --matte-every N, --matte-model general|landscape|auto,
+ * --matte-from selfie|pose (the coarse mask from the selfie model, or
+ * from the body model's segmentation of the first person, which costs
+ * no second model when the body task runs anyway),
  * --alpha-hint PATH (grey masks: an image, a folder or a video, white =
  * person), --matte-out DIR (DIR/alpha/NAME.png per frame matted, and
  * DIR/fg/NAME.png, the estimated foreground, with --fg). Any of them
@@ -36,15 +39,16 @@
 #include "cli.h"
 #include "image.h"
 #include "matte_draw.h"
+#include "pipeline.h"
 #include "runtime.h"
 
 /* The command-line values, before checking. */
 typedef struct app_matte_args {
     int matte, matte_every, fg;
-    const char *view, *background, *model, *hint, *out;
+    const char *view, *background, *model, *hint, *out, *from;
 } app_matte_args;
 
-#define APP_MATTE_OPTIONS 8
+#define APP_MATTE_OPTIONS 9
 
 /* Fills opts[0 .. APP_MATTE_OPTIONS) with the options, writing into *a. */
 void app_matte_options(app_matte_args *a, app_option *opts);
@@ -63,20 +67,29 @@ eng_status app_matte_view_create(const app_matte_args *a, int threads,
                                  eng_numerics numerics,
                                  app_matte_view **out, eng_error *err);
 
+/* Sets what the pipeline must keep for the matte (the body model's
+ * segmentation with --matte-from pose) in *pd. EINVAL for --matte-from
+ * pose with --no-pose. Accepts NULL mv (nothing to do). */
+eng_status app_matte_view_configure(const app_matte_view *mv,
+                                   app_pipeline_desc *pd, eng_error *err);
+
 /* Frees it (after app_matte_view_gl_free on the GL thread, if it was set
  * up). Accepts NULL. */
 void app_matte_view_destroy(app_matte_view *mv);
 
 /* --- engine thread ------------------------------------------------------ */
 
-/* Mattes one frame (borrowed) and publishes the alpha. A `serial` other
+/* Mattes one frame (borrowed) and publishes the alpha; `pose` is the
+ * pipeline's body task that just ran on it (app_pipeline_pose), read with
+ * --matte-from pose (no person: alpha 0). A `serial` other
  * than the last call's forgets the temporal state first (a seek, a loop,
  * an unrelated image). `index` and `name` (NULL but for image sources)
  * name the --matte-out files as `posescope matte` does. The engine's
  * errors; EIO for a PNG that cannot be written; ENOMEM on a new size. */
 eng_status app_matte_view_process(app_matte_view *mv, const eng_image *img,
-                                  int64_t index, const char *name,
-                                  int serial, eng_error *err);
+                                  const eng_pose *pose, int64_t index,
+                                  const char *name, int serial,
+                                  eng_error *err);
 
 /* --- display thread ----------------------------------------------------- */
 

@@ -777,6 +777,8 @@ app_status app_viewer_cmd(int argc, char **argv, eng_error *err)
     eng_status st = app_matte_view_create(&a.matte, v.pd.threads,
                                           v.pd.numerics, &v.matte, err);
     if (st == ENG_OK)
+        st = app_matte_view_configure(v.matte, &v.pd, err);
+    if (st == ENG_OK)
         st = app_worker_start(&v.pd, v.matte, &v.worker, err);
     if (st == ENG_OK)
         st = open_outputs(&v, err);

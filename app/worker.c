@@ -96,8 +96,9 @@ static void *engine_thread(void *arg)
         /* the matte after the tracking tasks and before the result is
          * published: with --sync, a frame is drawn with its own alpha */
         if (w->matte &&
-            app_matte_view_process(w->matte, &img, w->work.index, NULL,
-                                   w->work.serial, &err) != ENG_OK) {
+            app_matte_view_process(w->matte, &img, app_pipeline_pose(w->pl),
+                                   w->work.index, NULL, w->work.serial,
+                                   &err) != ENG_OK) {
             fail(w, &err);
             break;
         }
