@@ -13,6 +13,7 @@
 
 #include "annotate.h"
 #include "mesh_view.h"
+#include "matte_view.h"
 #include "pipeline.h"
 #include "plot.h"
 #include "recorder.h"
@@ -79,6 +80,8 @@ typedef struct run {
     ren_renderer *ren;
     app_mesh_view *mesh_view; /* with ren and mesh: the window's meshes */
     app_frame_result res;
+    app_matte_view *matte;    /* NULL without --matte */
+    bool static_images;       /* each image mattes afresh */
     const eng_handmesh *mesh; /* NULL without hand meshes */
     bool mesh_vertices, export_obj;
     float *verts;             /* one skinned mesh, for both outputs */
@@ -136,7 +139,10 @@ static eng_status open_run(run *r, eng_error *err)
     eng_error gl_err;
     ren_window_desc wd = { .hidden = true, .width = 64, .height = 64 };
     if (ren_window_create(&wd, &r->win, &gl_err) == ENG_OK &&
-        ren_create(NULL, &r->ren, &gl_err) != ENG_OK) {
+        (ren_create(NULL, &r->ren, &gl_err) != ENG_OK ||
+         app_matte_view_gl_init(r->matte, &gl_err) != ENG_OK)) {
+        ren_destroy(r->ren);
+        r->ren = NULL;
         ren_window_destroy(r->win);
         r->win = NULL;
     }
@@ -182,6 +188,8 @@ static eng_status close_run(run *r, eng_status st, eng_error *err)
     free(r->log);
     free(r->canvas);
     free(r->verts);
+    if (r->ren)
+        app_matte_view_gl_free(r->matte);
     app_mesh_view_destroy(r->mesh_view);
     ren_destroy(r->ren);
     ren_window_destroy(r->win);
@@ -270,6 +278,11 @@ static eng_status draw_overlays(run *r, const app_frame *f, app_canvas *c,
     const app_frame_result *res = &r->res;
     if (!r->ren) {
         memcpy(c->rgb, f->rgb, (size_t)f->stride * f->height);
+        eng_image img = { f->width, f->height, f->stride, f->rgb };
+        eng_status st = app_matte_view_draw_cpu(r->matte, &img, c->rgb,
+                                                c->stride, err);
+        if (st != ENG_OK)
+            return st;
         app_draw_results(c, res->pose.people, res->pose.n_people,
                          res->hands.hands, res->hands.n_hands, NULL);
         return ENG_OK;
@@ -278,6 +291,7 @@ static eng_status draw_overlays(run *r, const app_frame *f, app_canvas *c,
     if (st != ENG_OK)
         return st;
     ren_image(r->ren, f->rgb, f->width, f->height, f->stride);
+    app_matte_view_draw(r->matte, r->ren);
     if (r->mesh_view)
         app_mesh_view_draw(r->mesh_view, r->ren, &res->meshes);
     ren_results(r->ren, res->pose.people, res->pose.n_people,
@@ -361,6 +375,12 @@ static eng_status process_all(run *r, app_source *src, app_pipeline *pl,
         double t1 = app_now();
         eng_image img = { f.width, f.height, f.stride, f.rgb };
         st = app_pipeline_run(pl, &img, f.t, &r->res, err);
+        /* independent images: a new serial per image resets the matte */
+        if (st == ENG_OK && r->matte)
+            st = app_matte_view_process(r->matte, &img, app_pipeline_pose(pl),
+                                        f.index, f.name,
+                                        r->static_images ? (int)f.index : 0,
+                                        err);
         r->res.times.ms[APP_STAGE_DECODE] = (float)f.decode_ms;
         r->res.times.ms[APP_STAGE_TOTAL] =
             (float)(f.decode_ms + (app_now() - t1) * 1e3);
@@ -382,6 +402,7 @@ static eng_status process_all(run *r, app_source *src, app_pipeline *pl,
 
 typedef struct headless_args {
     app_pipeline_args pl;
+    app_matte_args matte;
     const char *out;
     int sequence, headless, mesh_vertices, export_obj;
 } headless_args;
@@ -389,14 +410,21 @@ typedef struct headless_args {
 static app_status parse_args(int argc, char **argv, headless_args *a,
                              const char **spec, eng_error *err)
 {
-    const app_option extra[] = {
+    const app_option own[] = {
         { "--out", APP_OPT_STRING, &a->out, 0, 0 },
         { "--sequence", APP_OPT_FLAG, &a->sequence, 0, 0 },
         { "--headless", APP_OPT_FLAG, &a->headless, 0, 0 },
         { "--mesh-vertices", APP_OPT_FLAG, &a->mesh_vertices, 0, 0 },
         { "--export-obj", APP_OPT_FLAG, &a->export_obj, 0, 0 },
     };
-    app_status st = app_pipeline_parse(argc, argv, &a->pl, true, extra, 5,
+    enum { N_OWN = sizeof(own) / sizeof(own[0]) };
+    _Static_assert(N_OWN + APP_MATTE_OPTIONS <= APP_PIPELINE_MAX_EXTRA,
+                   "the headless options and the matte's fit");
+    app_option extra[N_OWN + APP_MATTE_OPTIONS];
+    memcpy(extra, own, sizeof(own));
+    app_matte_options(&a->matte, extra + N_OWN);
+    app_status st = app_pipeline_parse(argc, argv, &a->pl, true, extra,
+                                       N_OWN + APP_MATTE_OPTIONS,
                                        "--headless", spec, err);
     if (st != APP_OK)
         return st;
@@ -423,11 +451,22 @@ static app_status run_headless(const headless_args *a, app_source *src,
     bool images = info.kind == APP_SOURCE_IMAGE ||
                   info.kind == APP_SOURCE_FOLDER;
     pd->static_images = images && !a->sequence;
-    app_pipeline *pl;
-    eng_status st = app_pipeline_create(pd, &pl, err);
-    if (st != ENG_OK)
-        return status_of_create(st);
+    app_pipeline *pl = NULL;
+    app_matte_view *mv = NULL;
+    eng_status st = app_matte_view_create(&a->matte, pd->threads,
+                                          pd->numerics, &mv, err);
+    if (st == ENG_OK)
+        st = app_matte_view_configure(mv, pd, err);
+    if (st == ENG_OK)
+        st = app_pipeline_create(pd, &pl, err);
+    if (st != ENG_OK) {
+        app_matte_view_destroy(mv);
+        app_pipeline_destroy(pl);
+        return st == ENG_EINVAL ? APP_USAGE : status_of_create(st);
+    }
     run r = {
+        .matte = mv,
+        .static_images = pd->static_images,
         .dir = a->out,
         .images = images,
         .fps = info.fps > 0 ? info.fps : 30,
@@ -445,6 +484,8 @@ static app_status run_headless(const headless_args *a, app_source *src,
     bool gl = r.ren != NULL;
     st = close_run(&r, st, err);
     restore_signals(old);
+    app_matte_view_report(mv, stderr);
+    app_matte_view_destroy(mv);
     app_pipeline_destroy(pl);
     if (st != ENG_OK)
         return APP_FAILED;

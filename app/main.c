@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "headless.h"
 #include "matte_cmd.h"
+#include "matte_view.h"
 #include "model_cmd.h"
 #include "pipeline.h"
 #include "models_cmd.h"
@@ -55,6 +56,9 @@ static void print_usage(FILE *f)
             "(--headless; bench takes the second group):\n"
             "%s%s"
             "\n", app_headless_usage, app_pipeline_usage);
+    fprintf(f, "Person mattes in the window and --headless (the view "
+            "goes into recordings\nand annotated.mp4):\n%s\n",
+            app_matte_view_usage);
     fprintf(f, "The window (posescope SOURCE) takes the options above "
             "and:\n%s\n", app_viewer_usage);
     fprintf(f,

@@ -169,6 +169,7 @@ static eng_status create_pose(app_pipeline *p, const app_pipeline_desc *d,
         .static_images = d->static_images,
         .no_smoothing = d->no_smoothing,
         .smoothing_min_cutoff = d->smoothing_min_cutoff,
+        .keep_segmentation = d->pose_segmentation,
     };
     return eng_pose_create(p->rt, &pd, &p->pose, err);
 }
@@ -296,6 +297,11 @@ void app_pipeline_reset(app_pipeline *p)
         eng_hands_reset(p->hands);
     if (p->mesh)
         eng_handmesh_reset(p->mesh);
+}
+
+const eng_pose *app_pipeline_pose(const app_pipeline *p)
+{
+    return p->pose;
 }
 
 const eng_handmesh *app_pipeline_handmesh(const app_pipeline *p)

@@ -35,6 +35,8 @@ typedef struct app_pipeline_desc {
     float smoothing_min_cutoff;  /* body One-Euro cutoff, Hz (the jitter
                                     vs lag knob); 0 = the task's default */
     bool static_images;          /* every frame independent */
+    bool pose_segmentation;      /* keep the body model's segmentation for
+                                    app_pipeline_pose() (a matte from it) */
     int threads;                 /* 0 = one per core */
     eng_numerics numerics;       /* default EXACT (TFLite's bits) */
 } app_pipeline_desc;
@@ -46,7 +48,7 @@ typedef struct app_pipeline_args {
     const char *stride, *pose_model, *hand_model, *mano;
 } app_pipeline_args;
 
-#define APP_PIPELINE_MAX_EXTRA 16
+#define APP_PIPELINE_MAX_EXTRA 24
 
 /* Parses argv[1..argc) of a command that runs the pipeline on one SOURCE:
  * the shared options into *args (`with_stride` adds --detector-stride and
@@ -91,6 +93,10 @@ void app_pipeline_destroy(app_pipeline *p);
  * field of *res except times.ms[DECODE] and times.ms[TOTAL]. */
 eng_status app_pipeline_run(app_pipeline *p, const eng_image *img, double t,
                             app_frame_result *res, eng_error *err);
+
+/* The body task (borrowed), for eng_pose_segmentation(); NULL with
+ * --no-pose. */
+const eng_pose *app_pipeline_pose(const app_pipeline *p);
 
 /* Forgets all tracks (a new, unrelated image). */
 void app_pipeline_reset(app_pipeline *p);

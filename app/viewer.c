@@ -16,6 +16,7 @@
 
 #include "headless.h"
 #include "mesh_view.h"
+#include "matte_view.h"
 #include "player.h"
 #include "recorder.h"
 #include "recq.h"
@@ -49,7 +50,7 @@ const char app_viewer_usage[] =
     "fullscreen,\n"
     "  K hand meshes, O hand meshes as .obj, V 3D view (mouse: drag "
     "turns, wheel zooms),\n"
-    "  H help, Q/Esc quit\n";
+    "  M matte view (with --matte), H help, Q/Esc quit\n";
 
 static const char *const help_lines[][2] = {
     { "space", "pause / play" },
@@ -67,6 +68,7 @@ static const char *const help_lines[][2] = {
     { "S", "screenshot (PNG)" },
     { "R", "start / stop recording (MP4)" },
     { "F", "fullscreen" },
+    { "M", "matte view: video, alpha, composite, split" },
     { "H", "this help" },
     { "Q  Esc", "quit" },
 };
@@ -82,6 +84,7 @@ static void on_signal(int sig)
 
 typedef struct viewer_args {
     app_pipeline_args pl;
+    app_matte_args matte;
     const char *record, *record_frames, *results, *screenshot, *shots;
     const char *camera_size, *out;
     int frames, sync, fast, loop, camera_fps, sequence;
@@ -94,6 +97,7 @@ typedef struct viewer {
     ren_renderer *ren;
     app_player *player;
     app_worker *worker;
+    app_matte_view *matte;        /* NULL without --matte */
     app_source_info info;
     /* display thread only */
     app_qframe shown;             /* the frame on screen (own buffer) */
@@ -137,7 +141,7 @@ typedef struct viewer {
 static app_status parse_args(int argc, char **argv, viewer_args *a,
                              const char **spec, eng_error *err)
 {
-    const app_option extra[] = {
+    const app_option own[] = {
         { "--record", APP_OPT_STRING, &a->record, 0, 0 },
         { "--record-frames", APP_OPT_STRING, &a->record_frames, 0, 0 },
         { "--results", APP_OPT_STRING, &a->results, 0, 0 },
@@ -152,9 +156,15 @@ static app_status parse_args(int argc, char **argv, viewer_args *a,
         { "--out", APP_OPT_STRING, &a->out, 0, 0 },
         { "--sequence", APP_OPT_FLAG, &a->sequence, 0, 0 },
     };
+    enum { N_OWN = sizeof(own) / sizeof(own[0]) };
+    _Static_assert(N_OWN + APP_MATTE_OPTIONS <= APP_PIPELINE_MAX_EXTRA,
+                   "the window's options and the matte's fit");
+    app_option extra[N_OWN + APP_MATTE_OPTIONS];
+    memcpy(extra, own, sizeof(own));
+    app_matte_options(&a->matte, extra + N_OWN);
     return app_pipeline_parse(argc, argv, &a->pl, true, extra,
-                              (int)(sizeof(extra) / sizeof(extra[0])),
-                              "posescope", spec, err);
+                              N_OWN + APP_MATTE_OPTIONS, "posescope", spec,
+                              err);
 }
 
 static eng_status parse_size(const char *s, int *w, int *h, eng_error *err)
@@ -335,6 +345,9 @@ static void draw_status(viewer *v, float px)
                      "%.3g Hz  %.1f FPS",
                      (long long)v->shown.index, stride,
                      d->smoothing_min_cutoff, v->perf.fps);
+    if (v->matte && n < (int)sizeof line)
+        n += snprintf(line + n, sizeof line - (size_t)n, "  matte %s",
+                      app_matte_view_name(v->matte));
     if (v->paused && n < (int)sizeof line)
         n += snprintf(line + n, sizeof line - (size_t)n, "  PAUSED");
     if (v->rec && n < (int)sizeof line)
@@ -378,6 +391,7 @@ static eng_status draw(viewer *v, eng_error *err)
     if (st != ENG_OK)
         return st;
     ren_image(v->ren, v->shown.rgb, fw, fh, v->shown.stride);
+    app_matte_view_draw(v->matte, v->ren);
     /* a result from before a seek belongs to another picture */
     if (v->have_result && v->result.serial == v->shown.serial) {
         ren_overlay ov = { .rois = v->boxes };
@@ -491,6 +505,9 @@ static eng_status on_key(viewer *v, SDL_Keycode key, eng_error *err)
         break;
     case SDLK_p:
         v->plots = !v->plots;
+        break;
+    case SDLK_m:
+        app_matte_view_cycle(v->matte);
         break;
     case SDLK_h:
         v->help = !v->help;
@@ -740,6 +757,7 @@ static void print_stats(const viewer *v)
             (long long)v->frames_shown, secs, n / secs,
             1e3 * v->render_s / n, 1e3 * v->output_s / n,
             1e3 * v->present_s / n);
+    app_matte_view_report(v->matte, stderr);
 }
 
 static app_status close_all(viewer *v, eng_status st, eng_error *err)
@@ -759,6 +777,8 @@ static app_status close_all(viewer *v, eng_status st, eng_error *err)
         st = eng_fail(err, ENG_EIO, "%s: write error", v->a->results);
     app_player_close(v->player);
     app_worker_stop(v->worker);
+    app_matte_view_gl_free(v->matte);
+    app_matte_view_destroy(v->matte);
     app_mesh_view_destroy(v->meshes);
     eng_handmesh_destroy(v->handmesh);
     ren_destroy(v->ren);
@@ -811,11 +831,18 @@ app_status app_viewer_cmd(int argc, char **argv, eng_error *err)
     stop_requested = 0;
     sigaction(SIGINT, &sa, &old[0]);
     sigaction(SIGTERM, &sa, &old[1]);
-    eng_status st = app_worker_start(&v.pd, &v.worker, err);
+    eng_status st = app_matte_view_create(&a.matte, v.pd.threads,
+                                          v.pd.numerics, &v.matte, err);
+    if (st == ENG_OK)
+        st = app_matte_view_configure(v.matte, &v.pd, err);
+    if (st == ENG_OK)
+        st = app_worker_start(&v.pd, v.matte, &v.worker, err);
     if (st == ENG_OK)
         st = open_outputs(&v, err);
     if (st == ENG_OK)
         st = open_window(&v, err);
+    if (st == ENG_OK)
+        st = app_matte_view_gl_init(v.matte, err);
     /* --record starts with the first frame: its size is the source's */
     v.shown.width = v.info.width;
     v.shown.height = v.info.height;

@@ -26,6 +26,7 @@ struct app_worker {
     eng_error err;
     /* worker thread only */
     app_pipeline *pl;
+    app_matte_view *matte;       /* borrowed; NULL without --matte */
     app_qframe work;             /* swapped with job: no copy */
     int last_serial;
     app_frame_result res;
@@ -92,13 +93,23 @@ static void *engine_thread(void *arg)
             fail(w, &err);
             break;
         }
+        /* the matte after the tracking tasks and before the result is
+         * published: with --sync, a frame is drawn with its own alpha */
+        if (w->matte &&
+            app_matte_view_process(w->matte, &img, app_pipeline_pose(w->pl),
+                                   w->work.index, NULL, w->work.serial,
+                                   &err) != ENG_OK) {
+            fail(w, &err);
+            break;
+        }
         w->res.times.ms[APP_STAGE_DECODE] = (float)w->work.decode_ms;
         publish(w, submitted);
     }
     return NULL;
 }
 
-eng_status app_worker_start(const app_pipeline_desc *desc, app_worker **out,
+eng_status app_worker_start(const app_pipeline_desc *desc,
+                            app_matte_view *matte, app_worker **out,
                             eng_error *err)
 {
     *out = NULL;
@@ -107,6 +118,7 @@ eng_status app_worker_start(const app_pipeline_desc *desc, app_worker **out,
         return eng_fail(err, ENG_ENOMEM, "out of memory");
     w->result.index = -1;
     w->desc = *desc;
+    w->matte = matte;
     eng_status st = app_pipeline_create(desc, &w->pl, err);
     if (st != ENG_OK)
         goto out_free;

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "frameq.h"
+#include "matte_view.h"
 #include "pipeline.h"
 
 typedef struct app_worker app_worker;
@@ -35,8 +36,11 @@ typedef struct app_worker_result {
 
 /* Creates the pipeline (app_pipeline_create's errors, from this thread so
  * a missing model is reported before a window opens) and starts the
- * thread. *out is NULL on failure. */
-eng_status app_worker_start(const app_pipeline_desc *desc, app_worker **out,
+ * thread. `matte` (borrowed, may be NULL) mattes each frame after the
+ * pipeline, on the engine thread (app_matte_view_process). *out is NULL
+ * on failure. */
+eng_status app_worker_start(const app_pipeline_desc *desc,
+                            app_matte_view *matte, app_worker **out,
                             eng_error *err);
 
 /* Stops the thread and frees everything. Accepts NULL. */

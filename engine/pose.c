@@ -66,6 +66,11 @@ struct eng_pose {
     eng_model *det, *lm;
     int det_boxes, det_scores;
     lm_outputs out;
+    int seg_out;              /* the segmentation output, or -1 (dropped) */
+    float *seg;               /* keep_segmentation: ENG_MAX_PEOPLE masks of
+                                 LM_SIZE^2 probabilities, result order */
+    eng_crop_map seg_map[ENG_MAX_PEOPLE];
+    int seg_people;           /* masks of the last result */
     eng_ssd_desc ssd;
     float *anchors;
     eng_detection *scratch;
@@ -142,18 +147,28 @@ static eng_status bind_landmarks(eng_pose *p, const char *path,
                         "%s: not a pose landmark model (want a 256x256x3 "
                         "input, 39x5 landmarks, a flag, a 64x64x39 heatmap "
                         "and 39x3 world points)", path);
-    return ENG_OK;
+    p->seg_out = -1;
+    if (!p->desc.keep_segmentation)
+        return ENG_OK;
+    p->seg_out = output_by_count(p->lm, (size_t)LM_SIZE * LM_SIZE);
+    if (p->seg_out < 0)
+        return eng_fail(err, ENG_EFORMAT, "%s: no 256x256 segmentation "
+                        "output", path);
+    p->seg = malloc(sizeof(float) * ENG_MAX_PEOPLE * LM_SIZE * LM_SIZE);
+    return p->seg ? ENG_OK : eng_fail(err, ENG_ENOMEM, "pose: out of memory");
 }
 
 /* Loads the landmark model without its segmentation mask output, which
  * the body task never reads: its decoder is a fifth of pose_landmark_full's
- * time and a third of pose_landmark_lite's (Zen 3, 1 and 2 threads). */
+ * time and a third of pose_landmark_lite's (Zen 3, 1 and 2 threads).
+ * Unless `keep_seg`: a matte wants it. */
 static eng_status load_landmarks(eng_runtime *rt, const char *path,
-                                 eng_model **out, eng_error *err)
+                                 bool keep_seg, eng_model **out,
+                                 eng_error *err)
 {
     eng_graph *g = NULL;
     eng_status st = eng_tflite_import_file(path, &g, err);
-    for (int i = 0; st == ENG_OK && i < g->n_outputs; i++) {
+    for (int i = 0; st == ENG_OK && !keep_seg && i < g->n_outputs; i++) {
         if (g->tensors[g->outputs[i]].count == (size_t)LM_SIZE * LM_SIZE) {
             st = eng_graph_drop_output(g, i, err);
             break;
@@ -202,7 +217,8 @@ eng_status eng_pose_create(eng_runtime *rt, const eng_pose_desc *desc,
     apply_defaults(p, desc);
     eng_status st = eng_model_load(rt, desc->detector_path, &p->det, err);
     if (st == ENG_OK)
-        st = load_landmarks(rt, desc->landmark_path, &p->lm, err);
+        st = load_landmarks(rt, desc->landmark_path, desc->keep_segmentation,
+                            &p->lm, err);
     if (st == ENG_OK)
         st = bind_detector(p, desc->detector_path, err);
     if (st == ENG_OK)
@@ -225,11 +241,23 @@ void eng_pose_destroy(eng_pose *p)
     free(p->anchors);
     free(p->scratch);
     free(p->order);
+    free(p->seg);
     free(p);
+}
+
+const float *eng_pose_segmentation(const eng_pose *p, int i,
+                                   const eng_crop_map **map, int *size)
+{
+    if (!p->seg || i < 0 || i >= p->seg_people)
+        return NULL;
+    *map = &p->seg_map[i];
+    *size = LM_SIZE;
+    return p->seg + (size_t)i * LM_SIZE * LM_SIZE;
 }
 
 void eng_pose_reset(eng_pose *p)
 {
+    p->seg_people = 0;
     for (int i = 0; i < MAX_TRACKS; i++)
         p->tracks[i].state = TRACK_FREE;
     p->next_id = 1;
@@ -521,8 +549,8 @@ static void smooth_person(track *tr, eng_person *o, double t,
  * and the track's next ROI set, 0 when the person is gone (presence flag at
  * or below the threshold), -1 when a kernel failed. */
 static int track_landmarks(eng_pose *p, track *tr, const eng_image *img,
-                           const eng_roi *roi, double t, eng_person *o,
-                           eng_error *err)
+                           const eng_roi *roi, double t, int slot,
+                           eng_person *o, eng_error *err)
 {
     const eng_crop_desc crop = {LM_SIZE, LM_SIZE, 0.0f, 1.0f,
                                 ENG_BORDER_REPLICATE, true};
@@ -533,6 +561,14 @@ static int track_landmarks(eng_pose *p, track *tr, const eng_image *img,
     float flag = eng_model_output_data(p->lm, p->out.flag)[0];
     if (!(flag > p->desc.min_presence))
         return 0;
+    if (p->seg) {
+        /* MediaPipe's pose graph: a sigmoid over the mask's logits */
+        const float *logit = eng_model_output_data(p->lm, p->seg_out);
+        float *prob = p->seg + (size_t)slot * LM_SIZE * LM_SIZE;
+        for (int k = 0; k < LM_SIZE * LM_SIZE; k++)
+            prob[k] = sigmoidf(logit[k]);
+        p->seg_map[slot] = map;
+    }
     memset(o, 0, sizeof(*o));
     o->id = tr->id;
     o->score = flag;
@@ -624,7 +660,8 @@ static eng_status run_landmarks(eng_pose *p, const eng_image *img, double t,
             roi.w *= STRIDE_EXPAND;
             roi.h *= STRIDE_EXPAND;
         }
-        int got = track_landmarks(p, tr, img, &roi, t, &res->people[n], err);
+        int got = track_landmarks(p, tr, img, &roi, t, n, &res->people[n],
+                                  err);
         if (got < 0)
             return ENG_EBACKEND;
         if (got == 0) {
@@ -636,9 +673,18 @@ static eng_status run_landmarks(eng_pose *p, const eng_image *img, double t,
     }
     drop_duplicates(p, res->people, keep, n, img->width, img->height);
     res->n_people = 0;
-    for (int i = 0; i < n; i++)
-        if (keep[i])
-            res->people[res->n_people++] = res->people[i];
+    for (int i = 0; i < n; i++) {
+        if (!keep[i])
+            continue;
+        if (p->seg && res->n_people != i) {
+            const size_t mask = (size_t)LM_SIZE * LM_SIZE;
+            memcpy(p->seg + res->n_people * mask, p->seg + i * mask,
+                   mask * sizeof(float));
+            p->seg_map[res->n_people] = p->seg_map[i];
+        }
+        res->people[res->n_people++] = res->people[i];
+    }
+    p->seg_people = res->n_people;
     res->ms_landmarks = now_ms() - t0;
     return ENG_OK;
 }
@@ -647,6 +693,8 @@ eng_status eng_pose_process(eng_pose *p, const eng_image *img, double t,
                             eng_pose_result *res, eng_error *err)
 {
     memset(res, 0, sizeof(*res));
+    if (p)
+        p->seg_people = 0;
     if (!p || !img || !img->rgb || img->width < 1 || img->height < 1 ||
         img->stride < 3 * img->width)
         return eng_fail(err, ENG_EINVAL, "pose: bad frame");

@@ -39,6 +39,10 @@ typedef struct eng_pose_desc {
     bool no_smoothing;           /* default smoothing on, MediaPipe's params */
     float smoothing_min_cutoff;  /* default 0.05 (the jitter-vs-lag knob) */
     float smoothing_beta;        /* default 80 */
+    bool keep_segmentation;      /* keep the landmark model's segmentation
+                                    output (dropped at load otherwise: it
+                                    costs a fifth of the full model's
+                                    time) for eng_pose_segmentation() */
 } eng_pose_desc;
 
 typedef struct eng_pose_result {
@@ -61,6 +65,15 @@ void eng_pose_destroy(eng_pose *p);
  * filters). Fills *res. EBACKEND only if a kernel fails. */
 eng_status eng_pose_process(eng_pose *p, const eng_image *img, double t,
                             eng_pose_result *res, eng_error *err);
+
+/* With desc.keep_segmentation, person i of the last eng_pose_process()
+ * result: the landmark model's segmentation of that person's ROI (*size x
+ * *size probabilities, row-major: the tensor the ROI was cropped into)
+ * and the crop map of that ROI (*map), as an eng_matte_hint takes them.
+ * Borrowed until the next process or destroy. NULL without the flag or
+ * for i out of range. */
+const float *eng_pose_segmentation(const eng_pose *p, int i,
+                                   const eng_crop_map **map, int *size);
 
 /* Forgets all tracks (a seek, a new image). */
 void eng_pose_reset(eng_pose *p);

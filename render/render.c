@@ -672,6 +672,17 @@ void ren_target_size(const ren_renderer *r, int *width, int *height)
     *height = r->height;
 }
 
+void ren_image_info_get(const ren_renderer *r, ren_image_info *out)
+{
+    *out = (ren_image_info){
+        .texture = r->image_w ? r->image_tex : 0,
+        .width = r->image_w, .height = r->image_h,
+        .target_w = r->width, .target_h = r->height,
+        .x0 = r->ox, .y0 = r->oy,
+        .x1 = r->ox + r->k * r->image_w, .y1 = r->oy + r->k * r->image_h,
+    };
+}
+
 eng_status ren_end(ren_renderer *r, eng_error *err)
 {
     ren_flush(r);

@@ -120,6 +120,19 @@ void ren_frame_map(const ren_renderer *r, float *k, float *ox, float *oy);
 /* The target size of ren_begin(). */
 void ren_target_size(const ren_renderer *r, int *width, int *height);
 
+/* Where the last ren_image() frame is, for a module that draws it again
+ * through its own shader (render/matte_draw.c): its texture (a GL name;
+ * 0 before the first ren_image), its size, the target's size and the
+ * letterboxed rectangle it covers in target pixels. */
+typedef struct ren_image_info {
+    unsigned texture;
+    int width, height;
+    int target_w, target_h;
+    float x0, y0, x1, y1;
+} ren_image_info;
+
+void ren_image_info_get(const ren_renderer *r, ren_image_info *out);
+
 /* Draws everything batched so far. EBACKEND with the GL error if one
  * occurred during the frame. */
 eng_status ren_end(ren_renderer *r, eng_error *err);
