@@ -201,8 +201,8 @@ void app_panel_draw(ren_renderer *r, const app_pipeline_desc *d, float x,
 {
     frame f = { r, x, y, scale };
     char line[64];
-    ren_fill_rect(r, x, y, x + APP_PANEL_WIDTH * scale, y + APP_PANEL_HEIGHT * scale,
-                  black, 0.7f);
+    ren_fill_rect(r, x, y, x + APP_PANEL_WIDTH * scale,
+                  y + APP_PANEL_HEIGHT * scale, black, 0.7f);
     text(&f, 8, 4, "settings (G hides)", gold);
     if (d->stride.mode == ENG_STRIDE_AUTO)
         snprintf(line, sizeof line, "detector stride: auto");
