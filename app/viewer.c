@@ -17,6 +17,7 @@
 #include "headless.h"
 #include "mesh_view.h"
 #include "matte_view.h"
+#include "panel.h"
 #include "player.h"
 #include "recorder.h"
 #include "recq.h"
@@ -50,7 +51,8 @@ const char app_viewer_usage[] =
     "fullscreen,\n"
     "  K hand meshes, O hand meshes as .obj, V 3D view (mouse: drag "
     "turns, wheel zooms),\n"
-    "  M matte view (with --matte), H help, Q/Esc quit\n";
+    "  M matte view (with --matte), G settings panel (mouse), H help, "
+    "Q/Esc quit\n";
 
 static const char *const help_lines[][2] = {
     { "space", "pause / play" },
@@ -69,6 +71,7 @@ static const char *const help_lines[][2] = {
     { "R", "start / stop recording (MP4)" },
     { "F", "fullscreen" },
     { "M", "matte view: video, alpha, composite, split" },
+    { "G", "settings panel: stride, tasks, models, smoothing (mouse)" },
     { "H", "this help" },
     { "Q  Esc", "quit" },
 };
@@ -134,6 +137,8 @@ typedef struct viewer {
     bool show_meshes;             /* K */
     bool view3d;                  /* V */
     app_orbit orbit;
+    bool show_panel;              /* G */
+    app_panel panel;
 } viewer;
 
 /* ---- options ------------------------------------------------------------ */
@@ -360,6 +365,18 @@ static void draw_status(viewer *v, float px)
              (app_rgb){ 255, 255, 255 }, 1);
 }
 
+/* Where the settings panel sits in the target: top left, under the
+ * status line, scale pixels per panel unit (its text as big as the
+ * status line's). */
+static void panel_place(const viewer *v, float *x, float *y, float *scale)
+{
+    int fw = v->shown.width, fh = v->shown.height;
+    float px = fmaxf(12, (float)(fw < fh ? fw : fh) / 40);
+    *x = 0.5f * px;
+    *y = 2 * px;
+    *scale = px / 13;
+}
+
 static void draw_help(viewer *v, float px)
 {
     static const app_rgb white = { 255, 255, 255 }, gold = { 255, 210, 80 };
@@ -414,6 +431,11 @@ static eng_status draw(viewer *v, eng_error *err)
         ren_plots(v->ren, &v->perf, 0, fh - ph, (float)fw, ph);
     }
     draw_status(v, px);
+    if (v->show_panel) {
+        float x, y, k;
+        panel_place(v, &x, &y, &k);
+        app_panel_draw(v->ren, &v->pd, x, y, k);
+    }
     if (v->help)
         draw_help(v, px);
     st = ren_end(v->ren, err);
@@ -509,6 +531,10 @@ static eng_status on_key(viewer *v, SDL_Keycode key, eng_error *err)
     case SDLK_m:
         app_matte_view_cycle(v->matte);
         break;
+    case SDLK_g:
+        v->show_panel = !v->show_panel;
+        app_panel_release(&v->panel);
+        break;
     case SDLK_h:
         v->help = !v->help;
         break;
@@ -538,11 +564,60 @@ static eng_status on_key(viewer *v, SDL_Keycode key, eng_error *err)
     return ENG_OK;
 }
 
+/* A mouse position (window units) in panel units: through the HiDPI
+ * factor and the letterbox of ren_present(). */
+static void to_panel(viewer *v, Uint32 window_id, int mx, int my, float *x,
+                     float *y)
+{
+    int ww = 1, wh = 1, dw, dh;
+    SDL_Window *sw = SDL_GetWindowFromID(window_id);
+    if (sw)
+        SDL_GetWindowSize(sw, &ww, &wh);
+    ren_window_drawable_size(v->win, &dw, &dh);
+    float fw = (float)v->shown.width, fh = (float)v->shown.height;
+    float k = fminf((float)dw / fw, (float)dh / fh);
+    float ox = (float)(dw - (int)(k * fw + 0.5f)) / 2;
+    float oy = (float)(dh - (int)(k * fh + 0.5f)) / 2;
+    float px, py, scale;
+    panel_place(v, &px, &py, &scale);
+    *x = (((float)mx * dw / ww - ox) / k - px) / scale;
+    *y = (((float)my * dh / wh - oy) / k - py) / scale;
+}
+
+/* A press inside the panel is the panel's (and so is the drag that
+ * follows: it does not turn the 3D view); a changed setting goes to the
+ * engine thread as the keys' do. */
+static bool panel_event(viewer *v, const SDL_Event *ev)
+{
+    float x, y;
+    bool changed = false;
+    if (ev->type == SDL_MOUSEBUTTONDOWN && ev->button.button ==
+        SDL_BUTTON_LEFT && v->show_panel && v->have_frame) {
+        to_panel(v, ev->button.windowID, ev->button.x, ev->button.y, &x, &y);
+        if (!app_panel_press(&v->panel, x, y, &v->pd, &changed))
+            return false;
+    } else if (ev->type == SDL_MOUSEMOTION && v->panel.held) {
+        to_panel(v, ev->motion.windowID, ev->motion.x, ev->motion.y, &x, &y);
+        changed = app_panel_drag(&v->panel, x, y, &v->pd);
+    } else if (ev->type == SDL_MOUSEBUTTONUP && v->panel.held &&
+               ev->button.button == SDL_BUTTON_LEFT) {
+        app_panel_release(&v->panel);
+    } else {
+        return false;
+    }
+    if (changed)
+        reconfigure(v);
+    v->redraw = true;
+    return true;
+}
+
 static eng_status poll_events(viewer *v, eng_error *err)
 {
     SDL_Event ev;
     while (SDL_PollEvent(&ev)) {
-        if (ev.type == SDL_QUIT) {
+        if (panel_event(v, &ev)) {
+            continue;
+        } else if (ev.type == SDL_QUIT) {
             v->quit = true;
         } else if (ev.type == SDL_KEYDOWN) {
             eng_status st = on_key(v, ev.key.keysym.sym, err);
