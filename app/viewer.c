@@ -39,6 +39,10 @@ const char app_viewer_usage[] =
     "DIR/frame-NNNNNN.png\n"
     "  --results FILE          write the results drawn on each frame "
     "(results.jsonl format)\n"
+    "  --latency FILE.csv      the latency plots' numbers per frame shown "
+    "(decode,\n"
+    "                          detect, body, hands, render, end to end ms; "
+    "detector ran)\n"
     "  --screenshot FILE       save the last frame shown as a PNG at "
     "exit\n"
     "  --shots DIR             where S screenshots and R recordings go "
@@ -89,6 +93,7 @@ typedef struct viewer_args {
     app_pipeline_args pl;
     app_matte_args matte;
     const char *record, *record_frames, *results, *screenshot, *shots;
+    const char *latency;
     const char *camera_size, *out;
     int frames, sync, fast, loop, camera_fps, sequence;
 } viewer_args;
@@ -130,6 +135,7 @@ typedef struct viewer {
     double rec_t0;
     int shots_taken;
     FILE *results;
+    FILE *latency;                /* --latency: the plots' numbers */
     /* hand meshes (mesh_view.h): the display thread's own models, as the
      * engine thread's go away when its pipeline is re-created */
     eng_handmesh *handmesh;
@@ -150,6 +156,7 @@ static app_status parse_args(int argc, char **argv, viewer_args *a,
         { "--record", APP_OPT_STRING, &a->record, 0, 0 },
         { "--record-frames", APP_OPT_STRING, &a->record_frames, 0, 0 },
         { "--results", APP_OPT_STRING, &a->results, 0, 0 },
+        { "--latency", APP_OPT_STRING, &a->latency, 0, 0 },
         { "--screenshot", APP_OPT_STRING, &a->screenshot, 0, 0 },
         { "--shots", APP_OPT_STRING, &a->shots, 0, 0 },
         { "--camera-size", APP_OPT_STRING, &a->camera_size, 0, 0 },
@@ -189,7 +196,8 @@ static eng_status parse_size(const char *s, int *w, int *h, eng_error *err)
 static bool window_option(char **argv, int i, int *skip)
 {
     static const char *const valued[] = {
-        "--record", "--record-frames", "--results", "--screenshot",
+        "--record", "--record-frames", "--results", "--latency",
+        "--screenshot",
         "--shots", "--camera-size", "--camera-fps", "--frames",
     };
     static const char *const flags[] = { "--sync", "--fast", "--loop" };
@@ -710,6 +718,14 @@ static void push_perf(viewer *v)
         det = t->pose_detector_ran || t->hand_detector_ran;
     }
     ren_perf_push(&v->perf, ms, det);
+    if (v->latency) {
+        fprintf(v->latency, "%lld", (long long)v->shown.index);
+        for (int i = 0; i < REN_STAGE_COUNT; i++)
+            fprintf(v->latency, ",%.3f", ms[i]);
+        fprintf(v->latency, ",%d\n", det);
+        /* per row: a killed window leaves whole rows */
+        fflush(v->latency);
+    }
 }
 
 static eng_status run_loop(viewer *v, eng_error *err)
@@ -800,6 +816,15 @@ static eng_status open_outputs(viewer *v, eng_error *err)
             st = eng_fail(err, ENG_EIO, "%s: %s", a->results,
                           strerror(errno));
     }
+    if (st == ENG_OK && a->latency) {
+        v->latency = fopen(a->latency, "w");
+        if (!v->latency)
+            st = eng_fail(err, ENG_EIO, "%s: %s", a->latency,
+                          strerror(errno));
+        else
+            fputs("frame,decode_ms,detect_ms,body_ms,hands_ms,render_ms,"
+                  "e2e_ms,detector_ran\n", v->latency);
+    }
     return st;
 }
 
@@ -850,6 +875,8 @@ static app_status close_all(viewer *v, eng_status st, eng_error *err)
         st = screenshot(v, v->a->screenshot, err);
     if (v->results && fclose(v->results) != 0 && st == ENG_OK)
         st = eng_fail(err, ENG_EIO, "%s: write error", v->a->results);
+    if (v->latency && fclose(v->latency) != 0 && st == ENG_OK)
+        st = eng_fail(err, ENG_EIO, "%s: write error", v->a->latency);
     app_player_close(v->player);
     app_worker_stop(v->worker);
     app_matte_view_gl_free(v->matte);

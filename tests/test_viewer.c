@@ -183,18 +183,64 @@ static double mean_luma(const app_frame *f, int y0, int y1)
     return sum / ((double)(y1 - y0) * f->width);
 }
 
+/* --latency: the plots' numbers, a header and one row of 8 columns per
+ * frame shown, each stage a finite, non-negative number of ms, the
+ * detector having run on the first frame. */
+static void check_latency_csv(const char *path)
+{
+    size_t size = 0;
+    char *text = (char *)test_read_file(path, &size);
+    if (!text)
+        return;
+    char *buf = realloc(text, size + 1);
+    if (!buf) {
+        free(text);
+        return;
+    }
+    buf[size] = '\0';
+    int rows = 0, bad = 0, first_det = -1;
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save), rows++) {
+        if (rows == 0) {
+            CHECK(!strcmp(line, "frame,decode_ms,detect_ms,body_ms,hands_ms,"
+                                "render_ms,e2e_ms,detector_ran"),
+                  "latency.csv header: %s", line);
+            continue;
+        }
+        long long frame;
+        float ms[6];
+        int det;
+        int n = sscanf(line, "%lld,%f,%f,%f,%f,%f,%f,%d", &frame, &ms[0],
+                       &ms[1], &ms[2], &ms[3], &ms[4], &ms[5], &det);
+        bad += n != 8;
+        for (int i = 0; n == 8 && i < 6; i++)
+            bad += !(ms[i] >= 0.0f && ms[i] < 1e6f);
+        if (rows == 1)
+            first_det = det;
+    }
+    CHECK(rows - 1 == FRAMES, "latency.csv: %d rows, want %d", rows - 1,
+          FRAMES);
+    CHECK(bad == 0, "latency.csv: %d bad values", bad);
+    CHECK(first_det == 1, "latency.csv: the detector did not run on the "
+          "first frame");
+    free(buf);
+}
+
 static void check_recording(const char *bin)
 {
-    char mp4[128], res[128], shot[128];
+    char mp4[128], res[128], shot[128], lat[128];
     snprintf(mp4, sizeof mp4, "%s/out.mp4", dir);
     snprintf(res, sizeof res, "%s/results.jsonl", dir);
     snprintf(shot, sizeof shot, "%s/shot.png", dir);
+    snprintf(lat, sizeof lat, "%s/latency.csv", dir);
     char pngs[128], png59[160], png60[160];
     snprintf(pngs, sizeof pngs, "%s/frames", dir);
     snprintf(png59, sizeof png59, "%s/frame-%06d.png", pngs, FRAMES - 1);
     snprintf(png60, sizeof png60, "%s/frame-%06d.png", pngs, FRAMES);
     const char *args[] = { VIDEO, "--record", mp4, "--frames", "60",
                            "--sync", "--fast", "--results", res,
+                           "--latency", lat,
                            "--screenshot", shot, "--record-frames", pngs,
                            "--threads", "1", NULL };
     int rc = wait_exit(spawn(bin, args));
@@ -202,6 +248,7 @@ static void check_recording(const char *bin)
     if (rc != 0)
         show_log();
 
+    check_latency_csv(lat);
     int count = 0;
     app_frame src = read_frame(VIDEO, FRAMES - 1, NULL);
     app_frame last = read_frame(mp4, FRAMES - 1, &count);
