@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "glutil.h"
+
 /* shaders/, embedded by the build (shaders/embed.cmake) */
 extern const char ren_shader_matte_vert[];
 extern const char ren_shader_matte_frag[];
@@ -23,47 +25,13 @@ struct ren_matte {
     float color[3];
 };
 
-static GLuint compile(GLenum type, const char *src, const char *name,
-                      eng_error *err)
-{
-    GLuint s = glCreateShader(type);
-    glShaderSource(s, 1, &src, NULL);
-    glCompileShader(s);
-    GLint ok = 0;
-    glGetShaderiv(s, GL_COMPILE_STATUS, &ok);
-    if (!ok) {
-        char log[200] = "";
-        glGetShaderInfoLog(s, sizeof(log), NULL, log);
-        log[strcspn(log, "\n")] = '\0';
-        eng_fail(err, ENG_EBACKEND, "%s: %s", name, log);
-        glDeleteShader(s);
-        return 0;
-    }
-    return s;
-}
-
 static eng_status build_program(ren_matte *m, eng_error *err)
 {
-    GLuint vs = compile(GL_VERTEX_SHADER, ren_shader_matte_vert,
-                        "shaders/matte.vert", err);
-    GLuint fs = vs ? compile(GL_FRAGMENT_SHADER, ren_shader_matte_frag,
-                             "shaders/matte.frag", err)
-                   : 0;
-    if (!fs) {
-        glDeleteShader(vs);
-        return ENG_EBACKEND;
-    }
-    m->program = glCreateProgram();
-    glAttachShader(m->program, vs);
-    glAttachShader(m->program, fs);
-    glLinkProgram(m->program);
-    glDeleteShader(vs);
-    glDeleteShader(fs);
-    GLint ok = 0;
-    glGetProgramiv(m->program, GL_LINK_STATUS, &ok);
-    if (!ok)
-        return eng_fail(err, ENG_EBACKEND, "linking the matte shaders "
-                        "failed");
+    eng_status st = ren_gl_program(ren_shader_matte_vert,
+                                   ren_shader_matte_frag, "matte",
+                                   &m->program, err);
+    if (st != ENG_OK)
+        return st;
     glUseProgram(m->program);
     glUniform1i(glGetUniformLocation(m->program, "u_frame"), 0);
     glUniform1i(glGetUniformLocation(m->program, "u_alpha"), 1);
@@ -75,18 +43,6 @@ static eng_status build_program(ren_matte *m, eng_error *err)
     m->u_blur_lod = glGetUniformLocation(m->program, "u_blur_lod");
     m->u_split = glGetUniformLocation(m->program, "u_split");
     return ENG_OK;
-}
-
-static GLuint make_texture(void)
-{
-    GLuint t;
-    glGenTextures(1, &t);
-    glBindTexture(GL_TEXTURE_2D, t);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-    return t;
 }
 
 eng_status ren_matte_create(ren_matte **out, eng_error *err)
@@ -111,8 +67,8 @@ eng_status ren_matte_create(ren_matte **out, eng_error *err)
     glEnableVertexAttribArray(1);
     glVertexAttribPointer(1, 2, GL_FLOAT, GL_FALSE, 4 * sizeof(float),
                           (const void *)(2 * sizeof(float)));
-    m->alpha_tex = make_texture();
-    m->bg_tex = make_texture();
+    m->alpha_tex = ren_gl_texture();
+    m->bg_tex = ren_gl_texture();
     GLenum e = glGetError();
     if (e != GL_NO_ERROR) {
         ren_matte_destroy(m);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "glutil.h"
+
 extern const char ren_shader_mesh_vert[];
 extern const char ren_shader_mesh_frag[];
 
@@ -29,47 +31,13 @@ struct ren_mesh {
     float *interleaved;         /* [max_verts][6]: position, normal */
 };
 
-static GLuint compile(GLenum type, const char *src, const char *name,
-                      eng_error *err)
-{
-    GLuint s = glCreateShader(type);
-    glShaderSource(s, 1, &src, NULL);
-    glCompileShader(s);
-    GLint ok = 0;
-    glGetShaderiv(s, GL_COMPILE_STATUS, &ok);
-    if (!ok) {
-        char log[200] = "";
-        glGetShaderInfoLog(s, sizeof(log), NULL, log);
-        log[strcspn(log, "\n")] = '\0';
-        eng_fail(err, ENG_EBACKEND, "%s: %s", name, log);
-        glDeleteShader(s);
-        return 0;
-    }
-    return s;
-}
-
 static eng_status build_program(ren_mesh *m, eng_error *err)
 {
-    GLuint vs = compile(GL_VERTEX_SHADER, ren_shader_mesh_vert,
-                        "shaders/mesh.vert", err);
-    if (!vs)
-        return ENG_EBACKEND;
-    GLuint fs = compile(GL_FRAGMENT_SHADER, ren_shader_mesh_frag,
-                        "shaders/mesh.frag", err);
-    if (!fs) {
-        glDeleteShader(vs);
-        return ENG_EBACKEND;
-    }
-    m->program = glCreateProgram();
-    glAttachShader(m->program, vs);
-    glAttachShader(m->program, fs);
-    glLinkProgram(m->program);
-    glDeleteShader(vs);
-    glDeleteShader(fs);
-    GLint ok = 0;
-    glGetProgramiv(m->program, GL_LINK_STATUS, &ok);
-    if (!ok)
-        return eng_fail(err, ENG_EBACKEND, "linking the mesh shaders");
+    eng_status st = ren_gl_program(ren_shader_mesh_vert,
+                                   ren_shader_mesh_frag, "mesh",
+                                   &m->program, err);
+    if (st != ENG_OK)
+        return st;
     m->u_mvp = glGetUniformLocation(m->program, "u_mvp");
     m->u_light = glGetUniformLocation(m->program, "u_light");
     m->u_color = glGetUniformLocation(m->program, "u_color");

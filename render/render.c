@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "font.h"
+#include "glutil.h"
 
 /* shaders/, embedded by the build (shaders/embed.cmake) */
 extern const char ren_shader_overlay_vert[];
@@ -48,56 +49,13 @@ struct ren_renderer {
     int n_vertices;
 };
 
-static eng_status gl_fail(eng_error *err, const char *what, GLuint obj,
-                          bool program)
-{
-    char log[200] = "";
-    if (program)
-        glGetProgramInfoLog(obj, sizeof(log), NULL, log);
-    else
-        glGetShaderInfoLog(obj, sizeof(log), NULL, log);
-    log[strcspn(log, "\n")] = '\0';
-    return eng_fail(err, ENG_EBACKEND, "%s: %s", what, log);
-}
-
-static GLuint compile(GLenum type, const char *src, const char *name,
-                      eng_error *err)
-{
-    GLuint s = glCreateShader(type);
-    glShaderSource(s, 1, &src, NULL);
-    glCompileShader(s);
-    GLint ok = 0;
-    glGetShaderiv(s, GL_COMPILE_STATUS, &ok);
-    if (!ok) {
-        gl_fail(err, name, s, false);
-        glDeleteShader(s);
-        return 0;
-    }
-    return s;
-}
-
 static eng_status build_program(ren_renderer *r, eng_error *err)
 {
-    GLuint vs = compile(GL_VERTEX_SHADER, ren_shader_overlay_vert,
-                        "shaders/overlay.vert", err);
-    if (!vs)
-        return ENG_EBACKEND;
-    GLuint fs = compile(GL_FRAGMENT_SHADER, ren_shader_overlay_frag,
-                        "shaders/overlay.frag", err);
-    if (!fs) {
-        glDeleteShader(vs);
-        return ENG_EBACKEND;
-    }
-    r->program = glCreateProgram();
-    glAttachShader(r->program, vs);
-    glAttachShader(r->program, fs);
-    glLinkProgram(r->program);
-    glDeleteShader(vs);
-    glDeleteShader(fs);
-    GLint ok = 0;
-    glGetProgramiv(r->program, GL_LINK_STATUS, &ok);
-    if (!ok)
-        return gl_fail(err, "linking the overlay shaders", r->program, true);
+    eng_status st = ren_gl_program(ren_shader_overlay_vert,
+                                   ren_shader_overlay_frag, "overlay",
+                                   &r->program, err);
+    if (st != ENG_OK)
+        return st;
     glUseProgram(r->program);
     r->u_target = glGetUniformLocation(r->program, "u_target");
     glUniform1i(glGetUniformLocation(r->program, "u_font"), 0);
@@ -125,18 +83,6 @@ static void build_buffers(ren_renderer *r)
     }
 }
 
-static GLuint make_texture(void)
-{
-    GLuint t;
-    glGenTextures(1, &t);
-    glBindTexture(GL_TEXTURE_2D, t);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-    return t;
-}
-
 eng_status ren_create(const ren_desc *desc, ren_renderer **out,
                       eng_error *err)
 {
@@ -159,11 +105,11 @@ eng_status ren_create(const ren_desc *desc, ren_renderer **out,
         return st;
     }
     build_buffers(r);
-    r->font_tex = make_texture();
+    r->font_tex = ren_gl_texture();
     glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
     glTexImage2D(GL_TEXTURE_2D, 0, GL_R8, r->font.atlas_w, r->font.atlas_h,
                  0, GL_RED, GL_UNSIGNED_BYTE, r->font.atlas);
-    r->image_tex = make_texture();
+    r->image_tex = ren_gl_texture();
     glGenFramebuffers(1, &r->fbo);
     glGenRenderbuffers(1, &r->color_rb);
     glGenRenderbuffers(1, &r->depth_rb);
