@@ -4,12 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "foreground.h"
 #include "matte.h"
+#include "pipeline.h"
 #include "recorder.h"
-#include "registry.h"
 #include "source.h"
 
 const char app_matte_usage[] =
@@ -66,20 +65,6 @@ static void run_close(matte_run *r)
     free(r->comp);
     free(r->bg_rgb);
     free(r->hint);
-}
-
-static eng_status model_path(const char *name, char *buf, eng_error *err)
-{
-    const mdl_model *m = mdl_find(name);
-    if (!m)
-        return eng_fail(err, ENG_EINVAL, "%s: not in the registry", name);
-    eng_status st = mdl_cache_path(m, buf, PATH_MAX, err);
-    if (st != ENG_OK)
-        return st;
-    if (access(buf, R_OK) != 0)
-        return eng_fail(err, ENG_EIO, "%s: not in the model cache (run "
-                        "`posescope models fetch`)", name);
-    return ENG_OK;
 }
 
 static const struct {
@@ -320,8 +305,8 @@ static eng_status open_all(matte_run *r, const matte_args *a,
     if (st)
         return st;
     if (!a->hint) {
-        if ((st = model_path("selfie_segmentation", general, err)) ||
-            (st = model_path("selfie_segmentation_landscape", landscape,
+        if ((st = app_model_path("selfie_segmentation", general, err)) ||
+            (st = app_model_path("selfie_segmentation_landscape", landscape,
                              err)))
             return st;
         d.general_path = general, d.landscape_path = landscape;

@@ -8,12 +8,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "foreground.h"
 #include "matte.h"
 #include "recorder.h"
-#include "registry.h"
 #include "source.h"
 
 const char app_matte_view_usage[] =
@@ -95,20 +93,6 @@ void app_matte_options(app_matte_args *a, app_option *o)
         { "--matte-from", APP_OPT_STRING, &a->from, 0, 0 },
     };
     memcpy(o, opts, sizeof(opts));
-}
-
-static eng_status model_path(const char *name, char *buf, eng_error *err)
-{
-    const mdl_model *m = mdl_find(name);
-    if (!m)
-        return eng_fail(err, ENG_EINVAL, "%s: not in the registry", name);
-    eng_status st = mdl_cache_path(m, buf, PATH_MAX, err);
-    if (st != ENG_OK)
-        return st;
-    if (access(buf, R_OK) != 0)
-        return eng_fail(err, ENG_EIO, "%s: not in the model cache (run "
-                        "`posescope models fetch`)", name);
-    return ENG_OK;
 }
 
 /* The first frame of an image file as the background, kept at its own
@@ -252,8 +236,8 @@ eng_status app_matte_view_create(const app_matte_args *a, int threads,
     if (st == ENG_OK && a->matte_every)
         d.matte_every = a->matte_every;
     if (st == ENG_OK && !a->hint && !from_pose &&
-        (st = model_path("selfie_segmentation", general, err)) == ENG_OK &&
-        (st = model_path("selfie_segmentation_landscape", landscape,
+        (st = app_model_path("selfie_segmentation", general, err)) == ENG_OK &&
+        (st = app_model_path("selfie_segmentation_landscape", landscape,
                          err)) == ENG_OK) {
         d.general_path = general;
         d.landscape_path = landscape;

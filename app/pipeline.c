@@ -133,9 +133,7 @@ eng_status app_pipeline_desc_from_args(const app_pipeline_args *a,
     return parse_stride(a->stride, a->max_stride, &d->stride, err);
 }
 
-/* The cache path of model `name`, checked to exist (not hashed: that is
- * `posescope models verify`; a corrupt file fails in the loader). */
-static eng_status model_path(const char *name, char *buf, eng_error *err)
+eng_status app_model_path(const char *name, char *buf, eng_error *err)
 {
     const mdl_model *m = mdl_find(name);
     if (!m)
@@ -156,9 +154,9 @@ static eng_status create_pose(app_pipeline *p, const app_pipeline_desc *d,
         "pose_landmark_lite", "pose_landmark_full", "pose_landmark_heavy",
     };
     char det[PATH_MAX], lmk[PATH_MAX];
-    eng_status st = model_path("pose_detection", det, err);
+    eng_status st = app_model_path("pose_detection", det, err);
     if (st == ENG_OK)
-        st = model_path(names[d->pose_model], lmk, err);
+        st = app_model_path(names[d->pose_model], lmk, err);
     if (st != ENG_OK)
         return st;
     eng_pose_desc pd = {
@@ -181,10 +179,10 @@ static eng_status create_hands(app_pipeline *p, const app_pipeline_desc *d,
     const char *size = d->hand_lite ? "lite" : "full";
     char name[64];
     snprintf(name, sizeof(name), "palm_detection_%s", size);
-    eng_status st = model_path(name, det, err);
+    eng_status st = app_model_path(name, det, err);
     snprintf(name, sizeof(name), "hand_landmark_%s", size);
     if (st == ENG_OK)
-        st = model_path(name, lmk, err);
+        st = app_model_path(name, lmk, err);
     if (st != ENG_OK)
         return st;
     eng_hands_desc hd = {

@@ -66,6 +66,12 @@ eng_status app_pipeline_desc_from_args(const app_pipeline_args *args,
                                        app_pipeline_desc *desc,
                                        eng_error *err);
 
+/* The cache path of registry model `name` into buf (PATH_MAX bytes),
+ * checked to exist (not hashed: that is `posescope models verify`; a
+ * corrupt file fails in the loader). EINVAL for a name not in the
+ * registry, EIO naming the model and the fix when it is not cached. */
+eng_status app_model_path(const char *name, char *buf, eng_error *err);
+
 /* Usage text of the shared options, for --help. */
 extern const char app_pipeline_usage[];
 
