@@ -7,6 +7,7 @@
 
 #include "foreground.h"
 #include "matte.h"
+#include "matte_view.h"
 #include "pipeline.h"
 #include "recorder.h"
 #include "source.h"
@@ -67,36 +68,16 @@ static void run_close(matte_run *r)
     free(r->hint);
 }
 
-static const struct {
-    const char *name;
-    uint8_t rgb[3];
-} colours[] = {
-    { "black", { 0, 0, 0 } },   { "white", { 255, 255, 255 } },
-    { "green", { 0, 255, 0 } }, { "blue", { 0, 0, 255 } },
-};
-
 /* --background: a colour, blur, or (anything else) an image file. */
 static void parse_background(const char *s, matte_run *r)
 {
     r->bg.kind = ENG_MATTE_BG_COLOR;
-    unsigned v;
-    char tail;
     if (!strcmp(s, "blur")) {
         r->bg.kind = ENG_MATTE_BG_BLUR;
         return;
     }
-    if (s[0] == '#' && strlen(s) == 7 &&
-        sscanf(s + 1, "%6x%c", &v, &tail) == 1) {
-        r->bg.color[0] = (uint8_t)(v >> 16);
-        r->bg.color[1] = (uint8_t)(v >> 8);
-        r->bg.color[2] = (uint8_t)v;
+    if (app_matte_colour(s, r->bg.color))
         return;
-    }
-    for (size_t i = 0; i < sizeof(colours) / sizeof(colours[0]); i++)
-        if (!strcmp(s, colours[i].name)) {
-            memcpy(r->bg.color, colours[i].rgb, 3);
-            return;
-        }
     r->bg.kind = ENG_MATTE_BG_IMAGE;
     r->bg_file = s;
 }
@@ -193,49 +174,17 @@ static eng_status size_buffers(matte_run *r, int w, int h, bool want_fg,
     return r->bg_file ? load_background(r, err) : ENG_OK;
 }
 
-/* The next hint frame as probabilities (grey level / 255, mean of R, G,
- * B); a source that has ended keeps its last frame. */
 static eng_status next_hint(matte_run *r, eng_error *err)
 {
-    if (r->hint_done)
-        return ENG_OK;
-    app_frame f;
-    int got = app_source_next(r->hint_src, &f, err);
-    if (got < 0)
-        return err->status;
-    if (got == 0) {
-        if (!r->hint)
-            return eng_fail(err, ENG_EFORMAT, "--alpha-hint: no frames");
-        r->hint_done = true;
-        return ENG_OK;
-    }
-    if (f.width != r->hint_w || f.height != r->hint_h) {
-        free(r->hint);
-        r->hint = malloc((size_t)f.width * f.height * sizeof(float));
-        if (!r->hint)
-            return eng_fail(err, ENG_ENOMEM, "out of memory");
-        r->hint_w = f.width, r->hint_h = f.height;
-    }
-    for (int y = 0; y < f.height; y++) {
-        const uint8_t *p = f.rgb + (size_t)y * f.stride;
-        float *o = r->hint + (size_t)y * f.width;
-        for (int x = 0; x < f.width; x++)
-            o[x] = (float)(p[3 * x] + p[3 * x + 1] + p[3 * x + 2]) /
-                   (3.0f * 255.0f);
-    }
-    return ENG_OK;
+    return app_matte_read_hint(r->hint_src, &r->hint, &r->hint_w,
+                               &r->hint_h, &r->hint_done, err);
 }
 
 /* DIR/SUB/NAME.png for frame f. */
 static eng_status frame_path(char *buf, const char *dir, const char *sub,
                              const app_frame *f, eng_error *err)
 {
-    if (!f->name)
-        return app_path(buf, err, "%s/%s/%06lld.png", dir, sub,
-                        (long long)f->index);
-    const char *dot = strrchr(f->name, '.');
-    int stem = dot ? (int)(dot - f->name) : (int)strlen(f->name);
-    return app_path(buf, err, "%s/%s/%.*s.png", dir, sub, stem, f->name);
+    return app_matte_out_path(buf, dir, sub, f->index, f->name, err);
 }
 
 typedef struct totals {

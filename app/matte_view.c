@@ -125,9 +125,7 @@ static eng_status load_background(app_matte_view *mv, const char *path,
     return st;
 }
 
-/* --background: a colour, blur, or (anything else) an image file. */
-static eng_status parse_background(app_matte_view *mv, const char *s,
-                                   eng_error *err)
+bool app_matte_colour(const char *s, uint8_t rgb[3])
 {
     static const struct {
         const char *name;
@@ -136,24 +134,33 @@ static eng_status parse_background(app_matte_view *mv, const char *s,
         { "black", { 0, 0, 0 } },   { "white", { 255, 255, 255 } },
         { "green", { 0, 255, 0 } }, { "blue", { 0, 0, 255 } },
     };
-    mv->bg.kind = ENG_MATTE_BG_BLUR;
-    if (!s || !strcmp(s, "blur"))
-        return ENG_OK;
-    mv->bg.kind = ENG_MATTE_BG_COLOR;
     unsigned v;
     char tail;
     if (s[0] == '#' && strlen(s) == 7 &&
         sscanf(s + 1, "%6x%c", &v, &tail) == 1) {
-        mv->bg.color[0] = (uint8_t)(v >> 16);
-        mv->bg.color[1] = (uint8_t)(v >> 8);
-        mv->bg.color[2] = (uint8_t)v;
-        return ENG_OK;
+        rgb[0] = (uint8_t)(v >> 16);
+        rgb[1] = (uint8_t)(v >> 8);
+        rgb[2] = (uint8_t)v;
+        return true;
     }
     for (size_t i = 0; i < sizeof(colours) / sizeof(colours[0]); i++)
         if (!strcmp(s, colours[i].name)) {
-            memcpy(mv->bg.color, colours[i].rgb, 3);
-            return ENG_OK;
+            memcpy(rgb, colours[i].rgb, 3);
+            return true;
         }
+    return false;
+}
+
+/* --background: a colour, blur, or (anything else) an image file. */
+static eng_status parse_background(app_matte_view *mv, const char *s,
+                                   eng_error *err)
+{
+    mv->bg.kind = ENG_MATTE_BG_BLUR;
+    if (!s || !strcmp(s, "blur"))
+        return ENG_OK;
+    mv->bg.kind = ENG_MATTE_BG_COLOR;
+    if (app_matte_colour(s, mv->bg.color))
+        return ENG_OK;
     mv->bg.kind = ENG_MATTE_BG_IMAGE;
     return load_background(mv, s, err);
 }
@@ -304,32 +311,30 @@ static eng_status grow(uint8_t **p, size_t *cap, size_t n, eng_error *err)
     return *p ? ENG_OK : eng_fail(err, ENG_ENOMEM, "out of memory");
 }
 
-/* The next hint frame as probabilities (the mean of R, G, B over 255); a
- * source that has ended keeps its last frame, so one image serves all. */
-static eng_status next_hint(app_matte_view *mv, eng_error *err)
+eng_status app_matte_read_hint(app_source *src, float **prob, int *w,
+                               int *h, bool *done, eng_error *err)
 {
-    if (mv->hint_done)
+    if (*done)
         return ENG_OK;
     app_frame f;
-    int got = app_source_next(mv->hint_src, &f, err);
+    int got = app_source_next(src, &f, err);
     if (got < 0)
         return err->status;
     if (got == 0) {
-        mv->hint_done = true;
-        return mv->hint ? ENG_OK
-                        : eng_fail(err, ENG_EFORMAT, "--alpha-hint: no "
-                                   "frames");
+        *done = true;
+        return *prob ? ENG_OK
+                     : eng_fail(err, ENG_EFORMAT, "--alpha-hint: no frames");
     }
-    if (f.width != mv->hint_w || f.height != mv->hint_h) {
-        free(mv->hint);
-        mv->hint = malloc((size_t)f.width * f.height * sizeof(float));
-        if (!mv->hint)
+    if (f.width != *w || f.height != *h) {
+        free(*prob);
+        *prob = malloc((size_t)f.width * f.height * sizeof(float));
+        if (!*prob)
             return eng_fail(err, ENG_ENOMEM, "out of memory");
-        mv->hint_w = f.width, mv->hint_h = f.height;
+        *w = f.width, *h = f.height;
     }
     for (int y = 0; y < f.height; y++) {
         const uint8_t *p = f.rgb + (size_t)y * f.stride;
-        float *o = mv->hint + (size_t)y * f.width;
+        float *o = *prob + (size_t)y * f.width;
         for (int x = 0; x < f.width; x++)
             o[x] = (float)(p[3 * x] + p[3 * x + 1] + p[3 * x + 2]) /
                    (3.0f * 255.0f);
@@ -337,9 +342,9 @@ static eng_status next_hint(app_matte_view *mv, eng_error *err)
     return ENG_OK;
 }
 
-/* DIR/SUB/NAME.png: the image's own name, else the 6-digit index. */
-static eng_status out_path(char *buf, const char *dir, const char *sub,
-                           int64_t index, const char *name, eng_error *err)
+eng_status app_matte_out_path(char *buf, const char *dir, const char *sub,
+                              int64_t index, const char *name,
+                              eng_error *err)
 {
     if (!name)
         return app_path(buf, err, "%s/%s/%06lld.png", dir, sub,
@@ -360,7 +365,8 @@ static eng_status write_outputs(app_matte_view *mv, const eng_image *img,
         return st;
     for (size_t i = 0; i < (size_t)w * h; i++)
         memset(mv->rgb + 3 * i, mv->work.p[i], 3);
-    if ((st = out_path(path, mv->out, "alpha", index, name, err)) ||
+    if ((st = app_matte_out_path(path, mv->out, "alpha", index, name,
+                                 err)) ||
         (st = app_write_png(path, mv->rgb, w, h, w * 3, err)))
         return st;
     if (!mv->want_fg)
@@ -375,7 +381,8 @@ static eng_status write_outputs(app_matte_view *mv, const eng_image *img,
     }
     if ((st = eng_foreground_estimate(mv->fg, img, mv->work.p, w, mv->rgb,
                                       w * 3, err)) ||
-        (st = out_path(path, mv->out, "fg", index, name, err)))
+        (st = app_matte_out_path(path, mv->out, "fg", index, name,
+                                 err)))
         return st;
     return app_write_png(path, mv->rgb, w, h, w * 3, err);
 }
@@ -406,7 +413,8 @@ eng_status app_matte_view_process(app_matte_view *mv, const eng_image *img,
     int w = img->width, h = img->height;
     eng_status st = grow(&mv->work.p, &mv->work.cap, (size_t)w * h, err);
     if (st == ENG_OK && mv->hint_src)
-        st = next_hint(mv, err);
+        st = app_matte_read_hint(mv->hint_src, &mv->hint, &mv->hint_w,
+                                 &mv->hint_h, &mv->hint_done, err);
     if (st != ENG_OK)
         return st;
     mv->work.w = w, mv->work.h = h;

@@ -41,6 +41,7 @@
 #include "matte_draw.h"
 #include "pipeline.h"
 #include "runtime.h"
+#include "source.h"
 
 /* The command-line values, before checking. */
 typedef struct app_matte_args {
@@ -55,6 +56,26 @@ void app_matte_options(app_matte_args *a, app_option *opts);
 
 /* Usage text of the options, for --help. */
 extern const char app_matte_view_usage[];
+
+/* --- shared with `posescope matte` (matte_cmd.c) ---------------------- */
+
+/* A --background colour (#RRGGBB, black, white, green or blue) into rgb;
+ * false, rgb untouched, when s is none of those. */
+bool app_matte_colour(const char *s, uint8_t rgb[3]);
+
+/* Reads the next frame of an --alpha-hint source into *prob: *w x *h
+ * probabilities, the mean of R, G and B over 255 (reallocated when the
+ * size changes; the caller frees it). After the source's last frame *done
+ * is set and the last hint stays, so one image serves every frame.
+ * EFORMAT when the source had no frame at all, its own errors, ENOMEM. */
+eng_status app_matte_read_hint(app_source *src, float **prob, int *w,
+                               int *h, bool *done, eng_error *err);
+
+/* DIR/SUB/NAME.png for an image's file name (extension dropped), else
+ * DIR/SUB/<index, 6 digits>.png; as app_path() fails. */
+eng_status app_matte_out_path(char *buf, const char *dir, const char *sub,
+                              int64_t index, const char *name,
+                              eng_error *err);
 
 typedef struct app_matte_view app_matte_view;
 
