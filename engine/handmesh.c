@@ -2,7 +2,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "runtime.h"
 
 /* Priors are kept per (track id, side). A track unseen for this many
  * frames lets its slot go: the hand task keeps a lost hand's id for a
@@ -24,13 +25,6 @@ struct eng_handmesh {
     prior priors[MAX_PRIORS];
     long frame;
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -114,7 +108,7 @@ static eng_handfit_track *prior_for(eng_handmesh *hm, int id,
 void eng_handmesh_process(eng_handmesh *hm, const eng_hands_result *hands,
                           eng_handmesh_result *res)
 {
-    double t0 = now_ms();
+    double t0 = eng_now_ms();
     hm->frame++;
     res->n_meshes = hands->n_hands;
     for (int i = 0; i < hands->n_hands; i++) {
@@ -132,7 +126,7 @@ void eng_handmesh_process(eng_handmesh *hm, const eng_hands_result *hands,
         if (!m->ok)
             memset(&m->fit, 0, sizeof(m->fit));
     }
-    res->ms = now_ms() - t0;
+    res->ms = eng_now_ms() - t0;
 }
 
 const eng_handmodel *eng_handmesh_model(const eng_handmesh *hm,

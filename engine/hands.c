@@ -4,7 +4,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "detect.h"
 #include "model.h"
@@ -89,13 +88,6 @@ struct eng_hands {
     int next_id;
     int since_detect;        /* frames since the detector last ran */
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* Wraps an angle to [-pi, pi) (MediaPipe's NormalizeRadius). */
 static float norm_angle(float a)
@@ -610,7 +602,7 @@ static void age_tracks(eng_hands *h)
 static eng_status run_hands(eng_hands *h, const eng_image *img,
                             eng_hands_result *res, eng_error *err)
 {
-    double t0 = now_ms();
+    double t0 = eng_now_ms();
     eng_status st = ENG_OK;
     for (int i = 0; i < h->n_cands; i++) {
         const candidate *c = &h->cands[i];
@@ -622,7 +614,7 @@ static eng_status run_hands(eng_hands *h, const eng_image *img,
         if (r > 0)
             accept_hand(h, c, img, p_left, hand, res);
     }
-    res->ms_landmarks = now_ms() - t0;
+    res->ms_landmarks = eng_now_ms() - t0;
     return st;
 }
 
@@ -645,9 +637,9 @@ eng_status eng_hands_process(eng_hands *h, const eng_image *img, double t,
     int n_palms = 0;
     bool detect = should_detect(h);
     if (detect) {
-        double t0 = now_ms();
+        double t0 = eng_now_ms();
         n_palms = detect_palms(h, img, &st, err);
-        res->ms_detector = now_ms() - t0;
+        res->ms_detector = eng_now_ms() - t0;
         res->detector_ran = true;
         if (st)
             return st;

@@ -4,7 +4,6 @@
 #include <pthreadpool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "guided.h"
 #include "model.h"
@@ -65,13 +64,6 @@ eng_matte_desc eng_matte_defaults(void)
         .radius = 1,
         .eps = 1e-4f,
     };
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 static eng_status fill_desc(const eng_matte_desc *in, eng_matte_desc *d,
@@ -588,21 +580,21 @@ eng_status eng_matte_process(eng_matte *m, const eng_image *img,
         eng_matte_model which = pick_model(m, img->width, img->height);
         if (!m->coarse_w || which != m->coarse_model ||
             m->frame % m->d.matte_every == 0) {
-            double t0 = now_ms();
+            double t0 = eng_now_ms();
             if ((st = run_model(m, img, which, err)))
                 return st;
             res->coarse_ran = true;
             res->model = which;
-            res->ms_coarse = now_ms() - t0;
+            res->ms_coarse = eng_now_ms() - t0;
         }
         c = m->coarse, cw = m->coarse_w, ch = m->coarse_h, cstride = cw;
     }
     m->frame++;
-    double t0 = now_ms();
+    double t0 = eng_now_ms();
     res->grid_width = m->gw, res->grid_height = m->gh;
     if (m->d.no_refine) {
         st = raw_output(m, c, cw, ch, cstride, alpha, alpha_stride, err);
-        res->ms_refine = now_ms() - t0;
+        res->ms_refine = eng_now_ms() - t0;
         return st;
     }
 
@@ -626,7 +618,7 @@ eng_status eng_matte_process(eng_matte *m, const eng_image *img,
                    m->b.coef, m->b.fit, eng_runtime_pool(m->rt));
     upsample_task t = { m, NULL, img, alpha, alpha_stride };
     run_bands(m, &t);
-    res->ms_refine = now_ms() - t0;
+    res->ms_refine = eng_now_ms() - t0;
     return ENG_OK;
 }
 

@@ -32,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <xnnpack.h>
 
@@ -1104,13 +1103,6 @@ void eng_model_destroy(eng_model *m)
     free(m);
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
 static eng_status run_exec(eng_model *m, const node_exec *e,
                            pthreadpool_t pool, eng_error *err)
 {
@@ -1147,12 +1139,12 @@ static eng_status run_all(eng_model *m, pthreadpool_t pool, eng_error *err)
         }
         return ENG_OK;
     }
-    double start = now_ms(), t0 = start;
+    double start = eng_now_ms(), t0 = start;
     for (int i = 0; i < m->n_execs; i++) {
         eng_status st = run_exec(m, &m->execs[i], pool, err);
         if (st)
             return st;
-        double t1 = now_ms();
+        double t1 = eng_now_ms();
         m->prof.entries[m->execs[i].slot].ms += t1 - t0;
         t0 = t1;
     }
@@ -1189,9 +1181,9 @@ eng_status eng_model_run(eng_model *m, eng_error *err)
     pool_choice *c = &m->choice;
     int probe = --c->until_probe <= 0;
     int mode = probe ? !c->mode : c->mode;
-    double t0 = now_ms();
+    double t0 = eng_now_ms();
     eng_status st = run_all(m, mode == MODE_POOL ? pool : NULL, err);
-    choice_update(c, mode, now_ms() - t0, probe);
+    choice_update(c, mode, eng_now_ms() - t0, probe);
     return st;
 }
 

@@ -3,7 +3,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "detect.h"
 #include "filter.h"
@@ -80,13 +79,6 @@ struct eng_pose {
     int next_id;
     long frame, last_detect;
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static float sigmoidf(float x)
 {
@@ -631,14 +623,14 @@ static eng_status run_detector(eng_pose *p, const eng_image *img, double t,
                                eng_error *err)
 {
     eng_roi rois[MAX_DETECTIONS];
-    double t0 = now_ms();
+    double t0 = eng_now_ms();
     int n = detect_people(p, img, rois, err);
     if (n < 0)
         return ENG_EBACKEND;
     bool reanchor = !p->auto_stride || forced;
     assign_detections(p, rois, n, reanchor, img->width, img->height, t);
     res->detector_ran = true;
-    res->ms_detector = now_ms() - t0;
+    res->ms_detector = eng_now_ms() - t0;
     p->last_detect = p->frame;
     return ENG_OK;
 }
@@ -649,7 +641,7 @@ static eng_status run_landmarks(eng_pose *p, const eng_image *img, double t,
 {
     bool grow = !p->auto_stride && !res->detector_ran;
     bool keep[MAX_TRACKS];
-    double t0 = now_ms();
+    double t0 = eng_now_ms();
     int n = 0;
     for (int i = 0; i < MAX_TRACKS && n < ENG_MAX_PEOPLE; i++) {
         track *tr = &p->tracks[i];
@@ -685,7 +677,7 @@ static eng_status run_landmarks(eng_pose *p, const eng_image *img, double t,
         res->people[res->n_people++] = res->people[i];
     }
     p->seg_people = res->n_people;
-    res->ms_landmarks = now_ms() - t0;
+    res->ms_landmarks = eng_now_ms() - t0;
     return ENG_OK;
 }
 

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cpuinfo.h>
@@ -137,6 +138,13 @@ void eng_runtime_destroy(eng_runtime *rt)
         pthreadpool_destroy(rt->pool);
     free(rt);
     xnn_deinitialize();
+}
+
+double eng_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
 int eng_runtime_adaptive(const eng_runtime *rt)

@@ -83,6 +83,9 @@ int eng_runtime_own_kernels(const eng_runtime *rt);
 /* 1 when models choose between the pool and the caller's thread per run. */
 int eng_runtime_adaptive(const eng_runtime *rt);
 
+/* Milliseconds of a monotonic clock: the engine's stage timings. */
+double eng_now_ms(void);
+
 /* The numerics mode the runtime (and so the process) runs. */
 eng_numerics eng_runtime_numerics(const eng_runtime *rt);
 
