@@ -48,13 +48,6 @@ static int worth_threads(int threads, double flops)
     return threads > 1 && flops >= PARALLEL_MIN_FLOPS;
 }
 
-/* Rows per work item: about four items per thread, or all rows. */
-static size_t rows_per_item(size_t rows, int threads, double flops)
-{
-    return worth_threads(threads, flops) ? div_up(rows, 4 * (size_t)threads)
-                                         : rows;
-}
-
 /* acc + a * b, the product rounded before the sum, as XNNPACK's AVX
  * kernels compute. The depthwise, one-channel and c4 deconvolution
  * kernels use it in both numerics modes: FMA measured no faster in the
@@ -115,25 +108,58 @@ void eng_kernel_gemm_pack(size_t n, size_t k, const float *w,
     }
 }
 
-/* About four items per thread, split along m first (the A micro-tile then
- * stays in L1 for all of its panels), along n when m is short. */
+/* The tile, in units, that splits `units` into items a pool of `threads`
+ * finishes soonest, assuming equal units and whole items per thread: of
+ * 1 to 4 items per thread, the split with the shortest busiest thread,
+ * and of those within 2% of it the finest (small items even out threads
+ * the scheduler delays). 7 rows on 2 threads: tiles of 1 (4 + 3); 14:
+ * tiles of 1, not 2 (7 items, 4 + 3). */
+static size_t balanced_tile(size_t units, int threads)
+{
+    size_t t_n = (size_t)threads, max_items = 4 * t_n;
+    if (max_items > units)
+        max_items = units;
+    size_t best = SIZE_MAX, tile = units;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t p = t_n; p <= max_items; p++) {
+            size_t t = div_up(units, p);
+            size_t span = div_up(div_up(units, t), t_n) * t;
+            if (!pass && span < best)
+                best = span;
+            if (pass && span * 50 <= best * 51)
+                tile = t; /* p grows: the last match is the finest */
+        }
+    }
+    return tile;
+}
+
+/* Work items of an m x n x k GEMM for `threads` threads. Each item reads
+ * all of A's rows or B's panels it spans, so the larger operand is split
+ * and the smaller re-read: along n when B is the larger (the 7x7 and
+ * 14x14 layers: B of 192 x 1152 floats is 0.9 MB, past L2, and an item
+ * per row tile would stream all of it), along m otherwise, into items
+ * the threads share evenly. split_n = 0 keeps every item to all n columns
+ * (the callers that do per-row work such as im2col). */
 static void gemm_tiles(size_t m, size_t n, size_t k, int threads,
-                       size_t *tile_m, size_t *tile_n)
+                       int split_n, size_t *tile_m, size_t *tile_n)
 {
     size_t mt = div_up(m, GEMM_MR), np = div_up(n, GEMM_NR);
     double flops = 2.0 * (double)m * (double)n * (double)k;
-    size_t want = worth_threads(threads, flops) ? 4 * (size_t)threads : 1;
-    size_t items_m = mt < want ? mt : want;
-    size_t items_n = div_up(want, items_m);
-    if (items_n > np)
-        items_n = np;
-    *tile_m = GEMM_MR * div_up(mt, items_m);
-    *tile_n = GEMM_NR * div_up(np, items_n);
+    *tile_m = GEMM_MR * mt;
+    *tile_n = GEMM_NR * np;
+    if (!worth_threads(threads, flops))
+        return;
+    if (split_n && np >= (size_t)threads && (n >= m || mt < (size_t)threads))
+        *tile_n = GEMM_NR * balanced_tile(np, threads);
+    else if (mt >= (size_t)threads)
+        *tile_m = GEMM_MR * balanced_tile(mt, threads);
+    else if (split_n)
+        *tile_n = GEMM_NR * div_up(np, (size_t)threads);
 }
 
 void eng_kernel_gemm_plan(eng_kernel_gemm *g, int threads)
 {
-    gemm_tiles(g->m, g->n, g->k, threads, &g->tile_m, &g->tile_n);
+    gemm_tiles(g->m, g->n, g->k, threads, 1, &g->tile_m, &g->tile_n);
 }
 
 /* Stores the first r (0..8) lanes of v: in halves, quarters and single
@@ -260,6 +286,17 @@ static const gemm_micro_fn gemm_micros[2][2][GEMM_MR] = {
      {gemm_1x21, gemm_2x21, gemm_3x21, gemm_4x21, gemm_5x21, gemm_6x21}},
 };
 
+/* Rows of the next micro-tile when `left` rows remain: 6, but 7 and 8
+ * go as 4 + 3 and 4 + 4. A 1- or 2-row tile is bound by the latency of
+ * its 2-4 add chains and takes half the time of a full one (the 7x7
+ * layers' 49 rows). */
+static size_t next_mr(size_t left)
+{
+    if (left > GEMM_MR && left <= GEMM_MR + 2)
+        return div_up(left, 2);
+    return left < GEMM_MR ? left : GEMM_MR;
+}
+
 /* The micro-kernel for an mr x nc tile (1 <= mr <= 6, 1 <= nc <= 16). */
 __attribute__((target("avx2,fma"))) static void
 gemm_tile(int fused, size_t mr, size_t nc, size_t k, const float *a,
@@ -282,8 +319,8 @@ gemm_task(void *ctx, size_t m0, size_t n0, size_t mt, size_t nt)
     group = group ? group * GEMM_NR : GEMM_NR;
     for (size_t gn = n0; gn < n0 + nt; gn += group) {
         size_t gend = gn + group < n0 + nt ? gn + group : n0 + nt;
-        for (size_t m = m0; m < m0 + mt; m += GEMM_MR) {
-            size_t mr = m0 + mt - m < GEMM_MR ? m0 + mt - m : GEMM_MR;
+        for (size_t m = m0, mr; m < m0 + mt; m += mr) {
+            mr = next_mr(m0 + mt - m);
             for (size_t n = gn; n < gend; n += GEMM_NR) {
                 size_t nc = gend - n < GEMM_NR ? gend - n : GEMM_NR;
                 gemm_tile(g->fused, mr, nc, g->k, g->a + m * g->lda, g->lda,
@@ -306,7 +343,7 @@ void eng_kernel_gemm_run(const eng_kernel_gemm *g, pthreadpool_t pool)
 void eng_kernel_convgemm_plan(eng_kernel_convgemm *k, int threads)
 {
     gemm_tiles(k->batch * k->out_h * k->out_w, k->out_channels,
-               (size_t)k->kh * k->kw * k->channels, threads, &k->tile_m,
+               (size_t)k->kh * k->kw * k->channels, threads, 0, &k->tile_m,
                &k->tile_n);
 }
 
@@ -365,8 +402,8 @@ convgemm_task(void *ctx, size_t m0, size_t n0, size_t mt, size_t nt)
     /* Pixel m0's coordinates, then stepped: no division per pixel. */
     size_t ox = m0 % k->out_w, oy = m0 / k->out_w % k->out_h;
     size_t n = m0 / (k->out_w * k->out_h);
-    for (size_t m = m0; m < m0 + mt; m += GEMM_MR) {
-        size_t mr = m0 + mt - m < GEMM_MR ? m0 + mt - m : GEMM_MR;
+    for (size_t m = m0, mr; m < m0 + mt; m += mr) {
+        mr = next_mr(m0 + mt - m);
         for (size_t r = 0; r < mr; r++) {
             convgemm_window(k, k->in + n * img_floats, oy, ox, a + r * kk);
             if (++ox == k->out_w) {
@@ -457,7 +494,7 @@ void eng_kernel_deconv_plan(eng_kernel_deconv *k, int threads)
 {
     size_t tile_n;
     gemm_tiles(k->batch * k->in_h * k->in_w, deconv_n(k), k->in_channels,
-               threads, &k->tile_m, &tile_n);
+               threads, 0, &k->tile_m, &tile_n);
 }
 
 /* Input pixels [m0, m0+mt): six at a time through the GEMM into a stack
@@ -592,9 +629,10 @@ int eng_kernel_conv1_fits(const eng_kernel_conv1 *k)
 void eng_kernel_conv1_plan(eng_kernel_conv1 *k, int threads)
 {
     size_t rows = k->batch * k->out_h;
-    k->tile_rows = rows_per_item(rows, threads,
-                                 2.0 * (double)(rows * k->out_w) * k->kh *
-                                     k->kw * k->channels);
+    k->tile_rows = worth_threads(threads, 2.0 * (double)(rows * k->out_w) *
+                                              k->kh * k->kw * k->channels)
+                       ? balanced_tile(rows, threads)
+                       : rows;
 }
 
 /* Transposes input row iy of image `img` (zeros for a row outside it) into
@@ -711,6 +749,8 @@ void eng_kernel_conv1_run(const eng_kernel_conv1 *k, pthreadpool_t pool)
 
 /* ---- depthwise convolution ---------------------------------------------- */
 
+static int dw_small_fits(const eng_kernel_dwconv *k);
+
 int eng_kernel_dwconv_fits(int kh)
 {
     return kh <= ENG_KERNEL_DWCONV_MAX_KH;
@@ -731,10 +771,28 @@ size_t eng_kernel_dwconv_zero_floats(const eng_kernel_dwconv *k)
  * whose sum is -0.0 in any lane. */
 void eng_kernel_dwconv_plan(eng_kernel_dwconv *k, int threads)
 {
-    size_t rows = k->batch * k->out_h;
-    k->tile_rows = rows_per_item(rows, threads,
-                                 2.0 * (double)(rows * k->out_w) * k->kh *
-                                     k->kw * k->channels);
+    size_t rows = k->batch * k->out_h, ch = k->channels;
+    double flops = 2.0 * (double)(rows * k->out_w) * k->kh * k->kw * ch;
+    k->tile_rows = rows;
+    k->tile_ch = ch;
+    k->small = dw_small_fits(k);
+    if (k->small) {
+        /* Every item takes all rows of its channel blocks. */
+        if (worth_threads(threads, flops))
+            k->tile_ch = 16 * balanced_tile(div_up(ch, 16), threads);
+    } else if (worth_threads(threads, flops)) {
+        /* Rows that do not share out evenly (7 or 14 rows on 2 threads:
+         * 4 + 3) are cut into channel blocks too, a multiple of 16 so
+         * that the tiles stay whole. */
+        size_t t = balanced_tile(rows, threads);
+        size_t span = div_up(div_up(rows, t), (size_t)threads) * t;
+        if (span * (size_t)threads * 20 > rows * 21 &&
+            ch >= 16 * (size_t)threads) {
+            t = 1;
+            k->tile_ch = 16 * div_up(div_up(ch, 16), (size_t)threads);
+        }
+        k->tile_rows = t;
+    }
     size_t n = (size_t)k->kh * k->kw * k->channels;
     k->skip_pad = 1;
     for (size_t i = 0; i < n; i++)
@@ -840,12 +898,12 @@ dw_pixel1(const eng_kernel_dwconv *k, const dw_row *r, long ix0, size_t c,
     return acc;
 }
 
-/* Output pixel ox of a row, channels [c, channels), the checked path:
+/* Output pixel ox of a row, channels [c, c_end), the checked path:
  * padded taps skipped (k->skip_pad), the sums redone with them where that
  * gave -0.0. */
 __attribute__((target("avx2"))) static void
 dw_pixel_from(const eng_kernel_dwconv *k, const dw_row *r, long ox, size_t c,
-              float *out)
+              size_t c_end, float *out)
 {
     size_t ch = k->channels;
     long ix0 = ox * k->stride_w - k->pad_left;
@@ -857,7 +915,7 @@ dw_pixel_from(const eng_kernel_dwconv *k, const dw_row *r, long ox, size_t c,
     __m256 lo = _mm256_set1_ps(k->lo), hi = _mm256_set1_ps(k->hi);
     __m256i all = _mm256_set1_epi32(-1);
     float *o = out + (size_t)ox * ch;
-    for (; fast && c + 32 <= ch; c += 32) {
+    for (; fast && c + 32 <= c_end; c += 32) {
         __m256 acc[4];
         dw_pixel4(k, r, ix0, c, acc);
         for (int b = 0; b < 4; b++) {
@@ -867,8 +925,8 @@ dw_pixel_from(const eng_kernel_dwconv *k, const dw_row *r, long ox, size_t c,
                              _mm256_min_ps(_mm256_max_ps(acc[b], lo), hi));
         }
     }
-    for (; c < ch; c += 8) {
-        size_t nc = ch - c < 8 ? ch - c : 8;
+    for (; c < c_end; c += 8) {
+        size_t nc = c_end - c < 8 ? c_end - c : 8;
         __m256i mask = tail_mask(nc);
         __m256 v = fast ? dw_pixel1(k, r, ix0, c, nc < 8, mask)
                         : dw_pixel_all(k, r, ix0, c, nc < 8, mask);
@@ -959,66 +1017,233 @@ dw_redo(const eng_kernel_dwconv *k, const dw_row *r, long ix0, size_t c,
     }
 }
 
-/* One tile shape, redone with every tap when its sums need it. Not
- * inlined: inside the row loop its pointers and offsets spilled to the
- * stack (1.4x slower). */
+/* One tile shape over channel blocks [c, c_end) (8 * B each), each redone
+ * with every tap when its sums need it. Not inlined, and the channel loop
+ * inside: inside the row loop its pointers and offsets spilled to the
+ * stack (1.4x slower), and a call per block paid the set-up each time. */
 #define DW_TILE(G, B)                                                       \
     __attribute__((target("avx2"), noinline)) static void                   \
         dw_tile_##G##x##B(                                                  \
         const eng_kernel_dwconv *k, const dw_row *r, long ix0, size_t c,    \
-        float *out)                                                         \
+        size_t c_end, float *out)                                           \
     {                                                                       \
-        if (dw_tile(k, r, ix0, c, G, B, out))                               \
-            dw_redo(k, r, ix0, c, G, B, out);                               \
+        for (; c + 8 * B <= c_end; c += 8 * B)                              \
+            if (dw_tile(k, r, ix0, c, G, B, out))                           \
+                dw_redo(k, r, ix0, c, G, B, out);                           \
     }
 DW_TILE(8, 1)
 DW_TILE(4, 2)
 DW_TILE(4, 1)
 #undef DW_TILE
 
-/* A group of pixels from input column ix0: 4 pixels x 16 channels while
- * 16 are left, then 4 x 8; 8 x 8 when the tensor has fewer than 16
- * channels. */
+/* A group of pixels from input column ix0, channels from c0 to c_end
+ * rounded down to 8: 4 pixels x 16 channels while 16 are left, then 4 x 8;
+ * 8 x 8 when the tensor has fewer than 16 channels (never split). */
 __attribute__((target("avx2"))) static void
-dw_group(const eng_kernel_dwconv *k, const dw_row *r, long ix0, float *out)
+dw_group(const eng_kernel_dwconv *k, const dw_row *r, long ix0, size_t c0,
+         size_t c_end, float *out)
 {
-    size_t ch = k->channels, c = 0;
-    if (ch < 16) {
-        dw_tile_8x1(k, r, ix0, 0, out);
+    if (k->channels < 16) {
+        dw_tile_8x1(k, r, ix0, 0, 8, out);
         return;
     }
-    for (; c + 16 <= ch; c += 16)
-        dw_tile_4x2(k, r, ix0, c, out);
-    if (c + 8 <= ch)
-        dw_tile_4x1(k, r, ix0, c, out);
+    size_t c16 = c0 + (c_end - c0) / 16 * 16;
+    dw_tile_4x2(k, r, ix0, c0, c16, out);
+    if (c16 + 8 <= c_end)
+        dw_tile_4x1(k, r, ix0, c16, c16 + 8, out);
 }
 
-/* One output row: pixel groups outermost, channel blocks inside, so that a
- * group reads its input rows as contiguous runs and all the weights stay
- * in L1 (channel-outer order measured 2x slower at 144+ channels). Groups
+/* Channels [c0, c_end) of one output row: pixel groups outermost,
+ * channel blocks inside, so that a group reads its input rows as
+ * contiguous runs and all the weights stay in L1 (channel-outer order measured 2x slower at 144+ channels). Groups
  * need their windows inside the row horizontally, some window row inside
  * the image (all of them unless padded taps may be skipped) and at least
  * 8 channels; the rest, and the channel tail, take the checked path. */
 __attribute__((target("avx2"))) static void
-dw_row_all(const eng_kernel_dwconv *k, const dw_row *r, float *out)
+dw_row_part(const eng_kernel_dwconv *k, const dw_row *r, size_t c0,
+            size_t c_end, float *out)
 {
-    size_t ch = k->channels, full = ch / 8 * 8;
+    size_t ch = k->channels, full = c0 + (c_end - c0) / 8 * 8;
     long group_px = ch < 16 ? 8 : 4;
     long sw = k->stride_w, room = (long)k->in_w - k->kw + k->pad_left;
     /* Interior: ox*sw - pad_left >= 0 and ox*sw - pad_left + kw <= in_w. */
     long ox_lo = ((long)k->pad_left + sw - 1) / sw;
     long ox_hi = room < 0 ? 0 : room / sw + 1;
-    int tiled = full && r->ky_lo < r->ky_hi &&
+    int tiled = full > c0 && r->ky_lo < r->ky_hi &&
                 (k->skip_pad || (r->ky_lo == 0 && r->ky_hi == k->kh));
     for (long ox = 0; ox < (long)k->out_w;) {
         if (!tiled || ox < ox_lo || ox + group_px > ox_hi) {
-            dw_pixel_from(k, r, ox++, 0, out);
+            dw_pixel_from(k, r, ox++, c0, c_end, out);
             continue;
         }
-        dw_group(k, r, ox * sw - k->pad_left, out + (size_t)ox * ch);
-        for (long g = 0; g < group_px && full < ch; g++)
-            dw_pixel_from(k, r, ox + g, full, out);
+        dw_group(k, r, ox * sw - k->pad_left, c0, c_end,
+                 out + (size_t)ox * ch);
+        for (long g = 0; g < group_px && full < c_end; g++)
+            dw_pixel_from(k, r, ox + g, full, c_end, out);
         ox += group_px;
+    }
+}
+
+/* ---- depthwise convolution on small maps --------------------------------
+ * On maps of 16x16 and below with 5x5 windows (the 7x7 and 14x14 layers
+ * of 480-1152 channels) almost every window is clipped by the
+ * padding, and a row of windows reads kh input rows of all channels: far
+ * more than L1 holds. So there, per block of 8 channels, the block's
+ * input plane is copied once into a zero-padded buffer that stays in L1,
+ * and every output is summed over its whole window, zeros included: that
+ * is what XNNPACK computes (its indirection points padded taps at a zero
+ * row), in its order (bias, then kx outer, ky inner), so the bits are its
+ * bits with no -0.0 check. */
+
+/* Floats of the padded plane of one 8-channel block: two of them, 32 KB,
+ * are L1's size. */
+#define DW_SMALL_PLANE_FLOATS 4096
+
+static size_t dw_small_plane_h(const eng_kernel_dwconv *k)
+{
+    return (k->out_h - 1) * (size_t)k->stride_h + (size_t)k->kh;
+}
+
+static size_t dw_small_plane_w(const eng_kernel_dwconv *k)
+{
+    return (k->out_w - 1) * (size_t)k->stride_w + (size_t)k->kw;
+}
+
+static int dw_small_fits(const eng_kernel_dwconv *k)
+{
+    /* Copying the plane costs about one window column per input pixel:
+     * it pays for 5x5 windows at stride 1, not for 3x3 ones or at stride
+     * 2 (measured), where few windows are clipped or the plane holds 4
+     * input pixels per output. */
+    return k->batch == 1 && k->channels >= 8 && k->kw >= 5 &&
+           k->stride_h == 1 && k->stride_w == 1 &&
+           dw_small_plane_h(k) * dw_small_plane_w(k) * 8 <=
+               DW_SMALL_PLANE_FLOATS;
+}
+
+/* Channels [c, c + nc) of the input (nc <= 16), zero-padded, into two
+ * planes of 8 floats a pixel: channels c.. c + 7 into p0, the rest into
+ * p1 (lanes past nc zero). Both halves of a pixel's 64 bytes are taken at
+ * once: the pixels lie a whole row of channels apart, so every pixel is a
+ * cache line of its own. */
+__attribute__((target("avx2"))) static void
+dw_small_fill(const eng_kernel_dwconv *k, size_t c, size_t nc, float *p0,
+              float *p1)
+{
+    size_t ph = dw_small_plane_h(k), pw = dw_small_plane_w(k);
+    size_t ch = k->channels, n0 = nc < 8 ? nc : 8, n1 = nc - n0;
+    __m256i m0 = tail_mask(n0), m1 = tail_mask(n1);
+    __m256 zero = _mm256_setzero_ps();
+    for (size_t py = 0; py < ph; py++) {
+        long iy = (long)py - k->pad_top;
+        int row_in = iy >= 0 && iy < (long)k->in_h;
+        for (size_t px = 0; px < pw; px++, p0 += 8, p1 += 8) {
+            long ix = (long)px - k->pad_left;
+            __m256 v0 = zero, v1 = zero;
+            if (row_in && ix >= 0 && ix < (long)k->in_w) {
+                const float *src =
+                    k->in + ((size_t)iy * k->in_w + (size_t)ix) * ch + c;
+                v0 = load8(src, n0 < 8, m0);
+                if (n1)
+                    v1 = load8(src + 8, n1 < 8, m1);
+            }
+            _mm256_store_ps(p0, v0);
+            if (n1)
+                _mm256_store_ps(p1, v1);
+        }
+    }
+}
+
+/* G adjacent outputs of row oy from pixel ox0, one 8-channel block: G
+ * chains, one weight load per tap for all G, inputs from the plane. */
+__attribute__((target("avx2"), always_inline)) static inline void
+dw_small_run(const eng_kernel_dwconv *k, const int G, const float *plane,
+             size_t oy, size_t ox0, size_t c, size_t nc, float *out)
+{
+    size_t pw = dw_small_plane_w(k), ch = k->channels;
+    size_t sx = (size_t)k->stride_w * 8;
+    __m256i mask = tail_mask(nc);
+    __m256 bias = load8(k->bias + c, nc < 8, mask), acc[8];
+#pragma GCC unroll 8
+    for (int g = 0; g < G; g++)
+        acc[g] = bias;
+    const float *x0 = plane + (oy * (size_t)k->stride_h * pw + ox0 *
+                                                        (size_t)k->stride_w) *
+                                  8;
+#pragma GCC unroll 1
+    for (int kx = 0; kx < k->kw; kx++) {
+        const float *x = x0 + (size_t)kx * 8;
+        const float *w = k->w + (size_t)kx * ch + c;
+#pragma GCC unroll 1
+        for (int ky = 0; ky < k->kh; ky++, x += pw * 8,
+                 w += (size_t)k->kw * ch) {
+            __m256 wv = load8(w, nc < 8, mask);
+#pragma GCC unroll 8
+            for (int g = 0; g < G; g++)
+                acc[g] = mul_add(_mm256_load_ps(x + g * sx), wv, acc[g]);
+        }
+    }
+    __m256 lo = _mm256_set1_ps(k->lo), hi = _mm256_set1_ps(k->hi);
+    float *o = out + (oy * k->out_w + ox0) * ch + c;
+#pragma GCC unroll 8
+    for (int g = 0; g < G; g++, o += ch) {
+        __m256 v = _mm256_min_ps(_mm256_max_ps(acc[g], lo), hi);
+        if (nc < 8)
+            _mm256_maskstore_ps(o, mask, v);
+        else
+            _mm256_storeu_ps(o, v);
+    }
+}
+
+#define DW_SMALL_RUN(G)                                                     \
+    __attribute__((target("avx2"))) static void dw_small_run##G(            \
+        const eng_kernel_dwconv *k, const float *plane, size_t oy,          \
+        size_t ox0, size_t c, size_t nc, float *out)                        \
+    {                                                                       \
+        dw_small_run(k, G, plane, oy, ox0, c, nc, out);                     \
+    }
+DW_SMALL_RUN(1)
+DW_SMALL_RUN(2)
+DW_SMALL_RUN(3)
+DW_SMALL_RUN(4)
+DW_SMALL_RUN(5)
+DW_SMALL_RUN(6)
+DW_SMALL_RUN(7)
+DW_SMALL_RUN(8)
+#undef DW_SMALL_RUN
+
+typedef void (*dw_small_fn)(const eng_kernel_dwconv *k, const float *plane,
+                            size_t oy, size_t ox0, size_t c, size_t nc,
+                            float *out);
+static const dw_small_fn dw_small_runs[8] = {
+    dw_small_run1, dw_small_run2, dw_small_run3, dw_small_run4,
+    dw_small_run5, dw_small_run6, dw_small_run7, dw_small_run8};
+
+/* One 8-channel block's outputs, all rows: a row in even runs of up to
+ * 8 outputs (14 as 7 + 7). */
+static void dw_small_block(const eng_kernel_dwconv *k, const float *plane,
+                           size_t c, size_t nc)
+{
+    size_t runs = div_up(k->out_w, 8), per = div_up(k->out_w, runs);
+    for (size_t oy = 0; oy < k->out_h; oy++)
+        for (size_t ox = 0; ox < k->out_w; ox += per) {
+            size_t g = k->out_w - ox < per ? k->out_w - ox : per;
+            dw_small_runs[g - 1](k, plane, oy, ox, c, nc, k->out);
+        }
+}
+
+/* Channels [c0, c_end), 16 at a time, all rows. */
+__attribute__((target("avx2"))) static void
+dw_small(const eng_kernel_dwconv *k, size_t c0, size_t c_end)
+{
+    float p0[DW_SMALL_PLANE_FLOATS] __attribute__((aligned(32)));
+    float p1[DW_SMALL_PLANE_FLOATS] __attribute__((aligned(32)));
+    for (size_t c = c0; c < c_end; c += 16) {
+        size_t nc = c_end - c < 16 ? c_end - c : 16;
+        dw_small_fill(k, c, nc, p0, p1);
+        dw_small_block(k, p0, c, nc < 8 ? nc : 8);
+        if (nc > 8)
+            dw_small_block(k, p1, c + 8, nc - 8);
     }
 }
 
@@ -1038,21 +1263,27 @@ static void dw_row_init(const eng_kernel_dwconv *k, const float *img,
 }
 
 __attribute__((target("avx2"))) static void dw_task(void *ctx, size_t row0,
-                                                   size_t rows)
+                                                   size_t c0, size_t rows,
+                                                   size_t cn)
 {
     const eng_kernel_dwconv *k = ctx;
     size_t img_floats = k->in_h * k->in_w * k->channels;
     size_t out_row = k->out_w * k->channels;
     dw_row r;
+    if (k->small) {
+        dw_small(k, c0, c0 + cn);
+        return;
+    }
     for (size_t i = row0; i < row0 + rows; i++) {
         dw_row_init(k, k->in + i / k->out_h * img_floats, i % k->out_h, &r);
-        dw_row_all(k, &r, k->out + i * out_row);
+        dw_row_part(k, &r, c0, c0 + cn, k->out + i * out_row);
     }
 }
 
 void eng_kernel_dwconv_run(const eng_kernel_dwconv *k, pthreadpool_t pool)
 {
-    pthreadpool_parallelize_1d_tile_1d(pool, dw_task, (void *)k,
-                                       k->batch * k->out_h, k->tile_rows,
+    pthreadpool_parallelize_2d_tile_2d(pool, dw_task, (void *)k,
+                                       k->batch * k->out_h, k->channels,
+                                       k->tile_rows, k->tile_ch,
                                        PTHREADPOOL_FLAG_DISABLE_DENORMALS);
 }

@@ -231,6 +231,8 @@ typedef struct eng_kernel_dwconv {
     float *out;        /* batch * out_h * out_w * channels floats */
     float lo, hi;
     size_t tile_rows;  /* output rows per work item; set by _plan */
+    size_t tile_ch;    /* channels per work item; set by _plan */
+    int small;         /* the small-map path (kernels.c); set by _plan */
     int skip_pad;      /* padded taps may be skipped (finite weights:
                         * kernels.c says why that keeps the bits); _plan */
 } eng_kernel_dwconv;

@@ -519,7 +519,7 @@ static eng_status bind_dwconv(const bind_ctx *c, node_exec *e,
         (size_t)x->dims[0], (size_t)x->dims[1], (size_t)x->dims[2], ch,
         (size_t)y->dims[1], (size_t)y->dims[2], w->dims[1], w->dims[2],
         p->stride_h, p->stride_w, p->pad.top, p->pad.left, in_p(c, 0),
-        w->data, bias, NULL, out_p(c), 0, 0, 0, 0};
+        w->data, bias, NULL, out_p(c), 0, 0, 0, 0, 0, 0};
     /* plan_alloc zeroes: the zero row padded taps read. */
     k->zero = plan_alloc(c, eng_kernel_dwconv_zero_floats(k) * sizeof(float),
                          err);

@@ -482,6 +482,11 @@ static void test_conv(void)
          {CONV(D, 40, 36, 32, 32, 5, 1, P2, R6)}},
         {"dw 3x3 s2 SAME 64x64x24 (split)",
          {CONV(D, 64, 64, 24, 24, 3, 2, P01, N), .oh = 32, .ow = 32}},
+        /* 7 rows do not share out over 2 threads: channel blocks too. */
+        {"dw 5x5 s1 SAME 7x9x204 (split by rows and channels)",
+         {CONV(D, 7, 9, 204, 204, 5, 1, P2, R6)}},
+        {"conv 1x1 7x7 192->1152 (split along n)",
+         {CONV(C, 7, 7, 192, 1152, 1, 1, P0, R6)}},
     };
     /* Every case optimises to the one convolution. */
     case_opts o = OK;
