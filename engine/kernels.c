@@ -204,33 +204,42 @@ madd_either(const int FUSED, __m256 a, __m256 b, __m256 acc)
  * registers and no spill (checked in the disassembly; XNNPACK's Debian
  * build of its FMA3 tile spills one). Each output is bias + a[0]*w[0] +
  * a[1]*w[1] + ..., left to right: XNNPACK's GEMM order. MR, NB and FUSED
- * are constants in the instances below, so everything unrolls. */
+ * are constants in the instances below, so everything unrolls.
+ * A row of a is nseg segments of len floats: row r of segment s starts at
+ * seg[s] + r * lda. A plain matrix is one segment; the windows of a
+ * convolution's interior pixels are kh segments (one per window row) read
+ * in place, with no copy. */
 __attribute__((target("avx2,fma"), always_inline)) static inline void
-gemm_micro(const int MR, const int NB, const int FUSED, size_t nc, size_t k,
-           const float *a, size_t lda, const float *w, float *c, size_t ldc,
-           __m256 vlo, __m256 vhi)
+gemm_micro(const int MR, const int NB, const int FUSED, size_t nc,
+           size_t nseg, const float *const *seg, size_t len, size_t lda,
+           const float *w, float *c, size_t ldc, __m256 vlo, __m256 vhi)
 {
     __m256 acc[GEMM_MR][2];
     const float *ar[GEMM_MR];
 #pragma GCC unroll 6
     for (int r = 0; r < MR; r++) {
-        ar[r] = a + (size_t)r * lda;
         acc[r][0] = _mm256_load_ps(w);
         acc[r][1] = _mm256_load_ps(w + 8);
     }
     w += GEMM_NR;
-    /* Two steps per iteration: the multiply-then-add form issues 1.5x the
-     * instructions of FMA and is front-end bound on Zen 3 without it. */
-#pragma GCC unroll 2
-    for (size_t i = 0; i < k; i++, w += GEMM_NR) {
-        __m256 b0 = _mm256_load_ps(w);
-        __m256 b1 = NB > 1 ? _mm256_load_ps(w + 8) : b0;
+    for (size_t s = 0; s < nseg; s++) {
 #pragma GCC unroll 6
-        for (int r = 0; r < MR; r++) {
-            __m256 va = _mm256_broadcast_ss(ar[r] + i);
-            acc[r][0] = madd_either(FUSED, va, b0, acc[r][0]);
-            if (NB > 1)
-                acc[r][1] = madd_either(FUSED, va, b1, acc[r][1]);
+        for (int r = 0; r < MR; r++)
+            ar[r] = seg[s] + (size_t)r * lda;
+        /* Two steps per iteration: the multiply-then-add form issues 1.5x
+         * the instructions of FMA and is front-end bound on Zen 3
+         * without it. */
+#pragma GCC unroll 2
+        for (size_t i = 0; i < len; i++, w += GEMM_NR) {
+            __m256 b0 = _mm256_load_ps(w);
+            __m256 b1 = NB > 1 ? _mm256_load_ps(w + 8) : b0;
+#pragma GCC unroll 6
+            for (int r = 0; r < MR; r++) {
+                __m256 va = _mm256_broadcast_ss(ar[r] + i);
+                acc[r][0] = madd_either(FUSED, va, b0, acc[r][0]);
+                if (NB > 1)
+                    acc[r][1] = madd_either(FUSED, va, b1, acc[r][1]);
+            }
         }
     }
 #pragma GCC unroll 6
@@ -250,16 +259,29 @@ gemm_micro(const int MR, const int NB, const int FUSED, size_t nc, size_t k,
 typedef void (*gemm_micro_fn)(size_t nc, size_t k, const float *a,
                               size_t lda, const float *w, float *c,
                               size_t ldc, __m256 vlo, __m256 vhi);
+typedef void (*gemm_seg_fn)(size_t nc, size_t nseg, const float *const *seg,
+                            size_t len, size_t lda, const float *w, float *c,
+                            size_t ldc, __m256 vlo, __m256 vhi);
 
 /* One instance per row count (a last tile of m computes only its rows),
  * per half or full panel (24 = 16 + 8 output channels is common) and per
- * numerics (F: fused). */
+ * numerics (F: fused). A plain matrix is one segment, a constant: the
+ * segment loop compiles away. Segmented instances exist for full tiles. */
 #define GEMM_MICRO(MR, NB, F)                                               \
     __attribute__((target("avx2,fma"))) static void gemm_##MR##x##NB##F(   \
         size_t nc, size_t k, const float *a, size_t lda, const float *w,    \
         float *c, size_t ldc, __m256 vlo, __m256 vhi)                       \
     {                                                                       \
-        gemm_micro(MR, NB, F, nc, k, a, lda, w, c, ldc, vlo, vhi);          \
+        const float *seg[1] = {a};                                          \
+        gemm_micro(MR, NB, F, nc, 1, seg, k, lda, w, c, ldc, vlo, vhi);     \
+    }
+#define GEMM_SEG(NB, F)                                                     \
+    __attribute__((target("avx2,fma"))) static void gemm_seg_6x##NB##F(    \
+        size_t nc, size_t nseg, const float *const *seg, size_t len,        \
+        size_t lda, const float *w, float *c, size_t ldc, __m256 vlo,       \
+        __m256 vhi)                                                         \
+    {                                                                       \
+        gemm_micro(6, NB, F, nc, nseg, seg, len, lda, w, c, ldc, vlo, vhi); \
     }
 #define GEMM_MICROS(F)                                                      \
     GEMM_MICRO(1, 1, F)                                                     \
@@ -276,6 +298,11 @@ typedef void (*gemm_micro_fn)(size_t nc, size_t k, const float *a,
     GEMM_MICRO(6, 2, F)
 GEMM_MICROS(0)
 GEMM_MICROS(1)
+GEMM_SEG(1, 0)
+GEMM_SEG(2, 0)
+GEMM_SEG(1, 1)
+GEMM_SEG(2, 1)
+#undef GEMM_SEG
 #undef GEMM_MICROS
 #undef GEMM_MICRO
 
@@ -296,6 +323,11 @@ static size_t next_mr(size_t left)
         return div_up(left, 2);
     return left < GEMM_MR ? left : GEMM_MR;
 }
+
+static const gemm_seg_fn gemm_segs[2][2] = {
+    {gemm_seg_6x10, gemm_seg_6x20},
+    {gemm_seg_6x11, gemm_seg_6x21},
+};
 
 /* The micro-kernel for an mr x nc tile (1 <= mr <= 6, 1 <= nc <= 16). */
 __attribute__((target("avx2,fma"))) static void
@@ -348,10 +380,13 @@ void eng_kernel_convgemm_plan(eng_kernel_convgemm *k, int threads)
 }
 
 /* n floats from src to dst, 8 at a time: the runs are short (9 or 15
- * floats for RGB stems), far below what a memcpy call is worth. The tail
- * is read masked but stored whole, as zeros past n: dst needs 8 floats of
- * slack, and the callers write their runs in ascending order, so whatever
- * follows is overwritten (a masked store is slow on AMD). */
+ * floats for RGB stems), far below what a memcpy call is worth. A tail of
+ * a run of 8 or more is the run's last 8 floats, overlapping what is
+ * already copied (a masked load measured as slow as the rest of the
+ * window's copy on Zen 3); a shorter run is read masked but stored whole,
+ * as zeros past n: dst needs 8 floats of slack, and the callers write
+ * their runs in ascending order, so whatever follows is overwritten (a
+ * masked store is slow on AMD). */
 __attribute__((target("avx2"))) static void copy_run(float *dst,
                                                      const float *src,
                                                      size_t n)
@@ -359,7 +394,11 @@ __attribute__((target("avx2"))) static void copy_run(float *dst,
     size_t i = 0;
     for (; i + 8 <= n; i += 8)
         _mm256_storeu_ps(dst + i, _mm256_loadu_ps(src + i));
-    if (i < n)
+    if (i == n)
+        return;
+    if (n >= 8)
+        _mm256_storeu_ps(dst + n - 8, _mm256_loadu_ps(src + n - 8));
+    else
         _mm256_storeu_ps(dst + i,
                          _mm256_maskload_ps(src + i, tail_mask(n - i)));
 }
@@ -391,21 +430,50 @@ convgemm_window(const eng_kernel_convgemm *k, const float *img, size_t oy,
     }
 }
 
+/* The kh window rows of the GEMM_MR pixels from (oy, ox), when all their
+ * windows lie inside the image and on one output row: each window row is
+ * kw * channels contiguous floats, the next pixel's stride_w * channels
+ * further on, so the GEMM reads them in place (a segment per window row,
+ * in the (ky, kx, channel) order of the copy). Returns 0 otherwise. */
+static int convgemm_in_place(const eng_kernel_convgemm *k, const float *img,
+                             size_t oy, size_t ox, const float **seg)
+{
+    long iy0 = (long)oy * k->stride_h - k->pad_top;
+    long ix0 = (long)ox * k->stride_w - k->pad_left;
+    long ix_end = ix0 + (long)(GEMM_MR - 1) * k->stride_w + k->kw;
+    if (k->kh > ENG_KERNEL_CONVGEMM_MAX_KH || ox + GEMM_MR > k->out_w ||
+        iy0 < 0 || iy0 + k->kh > (long)k->in_h || ix0 < 0 ||
+        ix_end > (long)k->in_w)
+        return 0;
+    for (int ky = 0; ky < k->kh; ky++)
+        seg[ky] = img + ((size_t)(iy0 + ky) * k->in_w + (size_t)ix0) *
+                            k->channels;
+    return 1;
+}
+
 __attribute__((target("avx2,fma"))) static void
 convgemm_task(void *ctx, size_t m0, size_t n0, size_t mt, size_t nt)
 {
     const eng_kernel_convgemm *k = ctx;
     size_t kk = (size_t)k->kh * k->kw * k->channels, pf = panel_floats(kk);
     size_t img_floats = k->in_h * k->in_w * k->channels;
+    size_t len = (size_t)k->kw * k->channels;
+    size_t lda = (size_t)k->stride_w * k->channels;
     float a[GEMM_MR * ENG_KERNEL_CONVGEMM_MAX_K + 8]; /* + copy_run slack */
+    const float *seg[ENG_KERNEL_CONVGEMM_MAX_KH];
     __m256 vlo = _mm256_set1_ps(k->lo), vhi = _mm256_set1_ps(k->hi);
     /* Pixel m0's coordinates, then stepped: no division per pixel. */
     size_t ox = m0 % k->out_w, oy = m0 / k->out_w % k->out_h;
     size_t n = m0 / (k->out_w * k->out_h);
     for (size_t m = m0, mr; m < m0 + mt; m += mr) {
         mr = next_mr(m0 + mt - m);
+        const float *img = k->in + n * img_floats;
+        int in_place = mr == GEMM_MR &&
+                       convgemm_in_place(k, img, oy, ox, seg);
         for (size_t r = 0; r < mr; r++) {
-            convgemm_window(k, k->in + n * img_floats, oy, ox, a + r * kk);
+            if (!in_place)
+                convgemm_window(k, k->in + n * img_floats, oy, ox,
+                                a + r * kk);
             if (++ox == k->out_w) {
                 ox = 0;
                 if (++oy == k->out_h) {
@@ -416,10 +484,15 @@ convgemm_task(void *ctx, size_t m0, size_t n0, size_t mt, size_t nt)
         }
         for (size_t j = n0; j < n0 + nt; j += GEMM_NR) {
             size_t nc = n0 + nt - j < GEMM_NR ? n0 + nt - j : GEMM_NR;
-            gemm_tile(k->fused, mr, nc, kk, a, kk,
-                      k->packed + j / GEMM_NR * pf,
-                      k->out + m * k->out_channels + j, k->out_channels, vlo,
-                      vhi);
+            const float *w = k->packed + j / GEMM_NR * pf;
+            float *c = k->out + m * k->out_channels + j;
+            if (in_place)
+                gemm_segs[k->fused != 0][nc > 8](nc, (size_t)k->kh, seg,
+                                                 len, lda, w, c,
+                                                 k->out_channels, vlo, vhi);
+            else
+                gemm_tile(k->fused, mr, nc, kk, a, kk, w, c,
+                          k->out_channels, vlo, vhi);
         }
     }
 }

@@ -97,11 +97,16 @@ void eng_kernel_gemm_run(const eng_kernel_gemm *g, pthreadpool_t pool);
  * windows of six pixels are gathered on the stack. */
 #define ENG_KERNEL_CONVGEMM_MAX_K 512
 
+/* Tallest window whose rows the GEMM reads in place (below). */
+#define ENG_KERNEL_CONVGEMM_MAX_KH 8
+
 /* A convolution with few input channels per window (the models' stems:
  * 3x3 s2 and 5x5 s2 on RGB) as the GEMM above: for each six output pixels
  * the windows are copied (zeros for padding) into a 6 x K tile, K = kh *
  * kw * channels, which is the OHWI filter's row order, so the weights pack
- * with eng_kernel_gemm_pack(out_channels, K, ...). Dilation 1. XNNPACK's
+ * with eng_kernel_gemm_pack(out_channels, K, ...); six pixels of one
+ * output row whose windows lie inside the image are read in place, a
+ * window row being kw * channels contiguous floats. Dilation 1. XNNPACK's
  * FMA3 convolution reached ~22-27 GFLOP/s on these. The GEMM then sums
  * bias, then tap by tap (ky, then kx), each tap's channels inside, with
  * the padding's zeros: XNNPACK's IGEMM order. */
