@@ -221,7 +221,9 @@ void eng_kernel_conv1_run(const eng_kernel_conv1 *k, pthreadpool_t pool);
  * [kh, kw, channels] (TFLite's [1, kh, kw, C]), any stride and padding.
  * Tiles of 4 output pixels x 16 channels (8 x 8 below 16 channels): eight
  * independent chains, each weight vector loaded once per tile. Border
- * pixels and channel tails take a checked path. Each output is bias, then
+ * pixels and channel tails take a checked path. 5x5 windows at stride 1
+ * on maps of 16x16 and below instead run per 8-channel block from a
+ * zero-padded copy of its input plane (L1-sized). Each output is bias, then
  * the window column by column (kx), each column top to bottom (ky), taps
  * outside the image reading zeros: XNNPACK's depthwise order (its
  * indirection buffer and weight packing walk the window column-major). */
