@@ -111,9 +111,10 @@ void eng_kernel_gemm_pack(size_t n, size_t k, const float *w,
 /* The tile, in units, that splits `units` into items a pool of `threads`
  * finishes soonest, assuming equal units and whole items per thread: of
  * 1 to 4 items per thread, the split with the shortest busiest thread,
- * and of those within 2% of it the finest (small items even out threads
- * the scheduler delays). 7 rows on 2 threads: tiles of 1 (4 + 3); 14:
- * tiles of 1, not 2 (7 items, 4 + 3). */
+ * and of those within 2% of it the finest. 7 rows on 2 threads: tiles of
+ * 1 (4 + 3, as good as any); 14 rows: tiles of 7, not 2 (7 items, 4 + 3).
+ * Finer splits that let a thread take over from one the scheduler delays
+ * measured slower here, even on this VM's often slow second vCPU. */
 static size_t balanced_tile(size_t units, int threads)
 {
     size_t t_n = (size_t)threads, max_items = 4 * t_n;
