@@ -24,11 +24,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "json.h"
 #include "media.h"
+#include "proc.h"
 #include "style.h"
 #include "testlib.h"
 
@@ -42,63 +42,8 @@ static const uint8_t magenta[3] = { 255, 0, 255 };
 static const uint8_t blue[3] = { 0, 0, 255 };
 static char dir[64];
 
-/* Runs posescope with args (NULL-terminated), stderr into dir/log, shown
- * when the exit status is not `expect`. Returns the exit status. */
-static int run(const char *bin, const char *const *args, int expect)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        char log[128];
-        snprintf(log, sizeof log, "%s/log", dir);
-        if (!freopen(log, "w", stderr) || !freopen("/dev/null", "w", stdout))
-            _exit(127);
-        const char *argv[40] = { bin };
-        int n = 1;
-        for (; args[n - 1] && n < 39; n++)
-            argv[n] = args[n - 1];
-        argv[n] = NULL;
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    int status = 0;
-    if (waitpid(pid, &status, 0) != pid)
-        return -1;
-    int rc = WIFEXITED(status) ? WEXITSTATUS(status)
-                               : 128 + WTERMSIG(status);
-    if (rc != expect) {
-        char path[128], line[512];
-        snprintf(path, sizeof path, "%s/log", dir);
-        FILE *f = fopen(path, "r");
-        while (f && fgets(line, sizeof line, f))
-            fprintf(stderr, "  posescope: %s", line);
-        if (f)
-            fclose(f);
-    }
-    return rc;
-}
-
-/* Frame `index` of a video or image, copied (caller frees rgb). */
-static app_frame read_frame(const char *path, int index)
-{
-    app_frame out = { 0 };
-    app_source *s = test_open_source(path);
-    if (!s)
-        return out;
-    app_frame f;
-    eng_error err;
-    for (int n = 0; app_source_next(s, &f, &err) > 0; n++)
-        if (n == index) {
-            out = f;
-            uint8_t *copy = malloc((size_t)f.stride * f.height);
-            memcpy(copy, f.rgb, (size_t)f.stride * f.height);
-            out.rgb = copy;
-            out.name = NULL;
-            break;
-        }
-    app_source_close(s);
-    CHECK(out.rgb != NULL, "%s: no frame %d", path, index);
-    return out;
-}
+/* posescope's stderr, in dir. */
+static char log_path[96];
 
 /* The keypoints (x, y, visibility) of the first person on line `frame`
  * of a results.jsonl; returns how many (0 when none). */
@@ -249,15 +194,15 @@ static void check_window(const char *bin)
                            "--sync", "--fast", "--record", mp4, "--results",
                            res, "--screenshot", shot, "--matte-out", mo,
                            "--threads", "2", "--no-hands", NULL };
-    int rc = run(bin, args, 0);
+    int rc = test_run(bin, args, log_path, 0);
     CHECK(rc == 0, "posescope exited %d", rc);
     int pngs = count_pngs("mo/alpha");
     CHECK(pngs == FRAMES, "--matte-out wrote %d alpha PNGs, want %d", pngs,
           FRAMES);
-    app_frame src = read_frame(VIDEO, FRAMES - 1);
-    app_frame png = read_frame(shot, 0);
-    app_frame last = read_frame(mp4, FRAMES - 1);
-    app_frame alpha = read_frame(alpha_png, 0);
+    app_frame src = test_read_frame(VIDEO, FRAMES - 1, NULL);
+    app_frame png = test_read_frame(shot, 0, NULL);
+    app_frame last = test_read_frame(mp4, FRAMES - 1, NULL);
+    app_frame alpha = test_read_frame(alpha_png, 0, NULL);
     float kp[33][3];
     int n_kp = keypoints(res, FRAMES - 1, kp, 33);
     CHECK(n_kp == 33, "frame %d: %d keypoints", FRAMES - 1, n_kp);
@@ -329,16 +274,16 @@ static void check_headless(const char *bin, bool software)
     char *display = getenv("DISPLAY") ? strdup(getenv("DISPLAY")) : NULL;
     if (software)
         unsetenv("DISPLAY");
-    int rc = run(bin, args, 0);
+    int rc = test_run(bin, args, log_path, 0);
     if (display)
         setenv("DISPLAY", display, 1);
     free(display);
     CHECK(rc == 0, "headless exited %d", rc);
     float kp[33][3];
     int n_kp = keypoints(res, 0, kp, 33);
-    app_frame a = read_frame(annotated, 0);
-    app_frame alpha = read_frame(alpha_png, 0);
-    app_frame src = read_frame(IMAGE, 0);
+    app_frame a = test_read_frame(annotated, 0, NULL);
+    app_frame alpha = test_read_frame(alpha_png, 0, NULL);
+    app_frame src = test_read_frame(IMAGE, 0, NULL);
     if (a.rgb && alpha.rgb && src.rgb && n_kp == 33) {
         long bg = 0, bg_hit = 0, fg = 0, fg_hit = 0;
         for (int y = 0; y < a.height; y += 2)
@@ -376,10 +321,10 @@ static void check_pose_mask(const char *bin)
     const char *args[] = { "--headless", IMAGE, "--out", out,
                            "--matte-from", "pose", "--matte-out", out,
                            "--threads", "2", "--no-hands", NULL };
-    int rc = run(bin, args, 0);
+    int rc = test_run(bin, args, log_path, 0);
     CHECK(rc == 0, "--matte-from pose exited %d", rc);
-    app_frame alpha = read_frame(alpha_png, 0);
-    app_frame gt = read_frame(MASK, 0);
+    app_frame alpha = test_read_frame(alpha_png, 0, NULL);
+    app_frame gt = test_read_frame(MASK, 0, NULL);
     if (alpha.rgb && gt.rgb && alpha.width == gt.width &&
         alpha.height == gt.height) {
         long inter = 0, uni = 0;
@@ -403,7 +348,7 @@ static void check_pose_mask(const char *bin)
     free((void *)gt.rgb);
     const char *bad[] = { "--headless", IMAGE, "--out", out, "--matte-from",
                           "pose", "--no-pose", NULL };
-    rc = run(bin, bad, 2);
+    rc = test_run(bin, bad, log_path, 2);
     CHECK(rc == 2, "--matte-from pose --no-pose exited %d, want 2", rc);
 }
 
@@ -415,6 +360,7 @@ int main(int argc, char **argv)
     }
     snprintf(dir, sizeof dir, "/tmp/posescope-matte-view-XXXXXX");
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    snprintf(log_path, sizeof log_path, "%s/log", dir);
     check_window(argv[1]);
     check_headless(argv[1], false);
     check_headless(argv[1], true);

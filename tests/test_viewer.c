@@ -19,11 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "json.h"
 #include "media.h"
+#include "proc.h"
 #include "style.h"
 #include "testlib.h"
 
@@ -33,44 +33,8 @@
 
 static char dir[64];
 
-/* Starts posescope with args (NULL-terminated), output in dir/log. */
-static pid_t spawn(const char *bin, const char *const *args)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        char log[128];
-        snprintf(log, sizeof log, "%s/log", dir);
-        if (!freopen(log, "a", stderr) || !freopen("/dev/null", "w", stdout))
-            _exit(127);
-        const char *argv[32] = { bin };
-        int n = 1;
-        for (; args[n - 1] && n < 31; n++)
-            argv[n] = args[n - 1];
-        argv[n] = NULL;
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-static int wait_exit(pid_t pid)
-{
-    int status = 0;
-    if (waitpid(pid, &status, 0) != pid)
-        return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-static void show_log(void)
-{
-    char path[128], line[512];
-    snprintf(path, sizeof path, "%s/log", dir);
-    FILE *f = fopen(path, "r");
-    while (f && fgets(line, sizeof line, f))
-        fprintf(stderr, "  posescope: %s", line);
-    if (f)
-        fclose(f);
-}
+/* posescope's stderr, in dir. */
+static char log_path[96];
 
 /* Line `frame` of a results.jsonl, parsed. */
 static tjson *result_line(const char *path, int frame)
@@ -146,32 +110,6 @@ static double colour_hits(const app_frame *f, const tjson *res, int tol,
     return n ? (double)hit / n : 0;
 }
 
-/* Frame `index` of a video or the image, copied (caller frees rgb). */
-static app_frame read_frame(const char *path, int index, int *count)
-{
-    app_frame out = { 0 };
-    app_source *s = test_open_source(path);
-    if (!s)
-        return out;
-    app_frame f;
-    eng_error err;
-    int n = 0;
-    while (app_source_next(s, &f, &err) > 0) {
-        if (n++ == index) {
-            out = f;
-            size_t bytes = (size_t)f.stride * f.height;
-            uint8_t *copy = malloc(bytes);
-            memcpy(copy, f.rgb, bytes);
-            out.rgb = copy;
-            out.name = NULL;
-        }
-    }
-    if (count)
-        *count = n;
-    app_source_close(s);
-    return out;
-}
-
 static double mean_luma(const app_frame *f, int y0, int y1)
 {
     double sum = 0;
@@ -243,23 +181,23 @@ static void check_recording(const char *bin)
                            "--latency", lat,
                            "--screenshot", shot, "--record-frames", pngs,
                            "--threads", "1", NULL };
-    int rc = wait_exit(spawn(bin, args));
+    int rc = test_wait(test_spawn(bin, args, log_path));
     CHECK(rc == 0, "posescope exited %d", rc);
     if (rc != 0)
-        show_log();
+        test_show_log(log_path);
 
     check_latency_csv(lat);
     int count = 0;
-    app_frame src = read_frame(VIDEO, FRAMES - 1, NULL);
-    app_frame last = read_frame(mp4, FRAMES - 1, &count);
+    app_frame src = test_read_frame(VIDEO, FRAMES - 1, NULL);
+    app_frame last = test_read_frame(mp4, FRAMES - 1, &count);
     CHECK(count == FRAMES, "the MP4 has %d frames, want %d", count, FRAMES);
     CHECK(last.width == src.width && last.height == src.height,
           "MP4 %dx%d, source %dx%d", last.width, last.height, src.width,
           src.height);
-    app_frame png = read_frame(shot, 0, NULL);
+    app_frame png = test_read_frame(shot, 0, NULL);
     /* --record-frames: one PNG per frame shown, the last one equal to the
      * screenshot (both are the final frame's read-back) */
-    app_frame last_png = read_frame(png59, 0, NULL);
+    app_frame last_png = test_read_frame(png59, 0, NULL);
     CHECK(access(png60, F_OK) != 0, "more PNGs than frames");
     CHECK(last_png.rgb && png.rgb && last_png.height == png.height &&
           !memcmp(last_png.rgb, png.rgb, (size_t)png.stride * png.height),
@@ -309,16 +247,16 @@ static void check_headless_same_pixels(const char *bin)
              "hands_two_spread.png");
     const char *hargs[] = { "--headless", IMAGE, "--out", out, "--threads",
                             "1", NULL };
-    int rc = wait_exit(spawn(bin, hargs));
+    int rc = test_wait(test_spawn(bin, hargs, log_path));
     CHECK(rc == 0, "headless exited %d", rc);
     const char *wargs[] = { IMAGE, "--frames", "1", "--sync", "--screenshot",
                             shot, "--threads", "1", NULL };
-    rc = wait_exit(spawn(bin, wargs));
+    rc = test_wait(test_spawn(bin, wargs, log_path));
     CHECK(rc == 0, "window exited %d", rc);
     if (rc != 0)
-        show_log();
-    app_frame a = read_frame(annotated, 0, NULL);
-    app_frame b = read_frame(shot, 0, NULL);
+        test_show_log(log_path);
+    app_frame a = test_read_frame(annotated, 0, NULL);
+    app_frame b = test_read_frame(shot, 0, NULL);
     CHECK(a.rgb && b.rgb && a.width == b.width && a.height == b.height,
           "annotated %dx%d, screenshot %dx%d", a.width, a.height, b.width,
           b.height);
@@ -332,7 +270,7 @@ static void check_headless_same_pixels(const char *bin)
         CHECK(differ == 0, "%ld of %d rows differ between headless and the "
               "window", differ, y1 - y0);
         /* and the overlays are there: not the plain image */
-        app_frame src = read_frame(IMAGE, 0, NULL);
+        app_frame src = test_read_frame(IMAGE, 0, NULL);
         long changed = 0;
         for (int y = y0; src.rgb && y < y1; y++)
             changed += memcmp(a.rgb + (size_t)y * a.stride,
@@ -350,7 +288,7 @@ static void check_sigint(const char *bin)
     char mp4[128];
     snprintf(mp4, sizeof mp4, "%s/int.mp4", dir);
     const char *args[] = { VIDEO, "--record", mp4, "--threads", "1", NULL };
-    pid_t pid = spawn(bin, args);
+    pid_t pid = test_spawn(bin, args, log_path);
     /* at the video's own rate: wait for the first fragments (a keyframe
      * every 2 s) */
     struct stat sb;
@@ -360,10 +298,10 @@ static void check_sigint(const char *bin)
         usleep(50000);
     }
     kill(pid, SIGINT);
-    int rc = wait_exit(pid);
+    int rc = test_wait(pid);
     CHECK(rc == 1, "after SIGINT posescope exited %d, want 1", rc);
     int count = 0;
-    app_frame f = read_frame(mp4, 0, &count);
+    app_frame f = test_read_frame(mp4, 0, &count);
     CHECK(count >= 10 && f.width > 0, "interrupted MP4: %d frames", count);
     fprintf(stderr, "interrupted recording: %d frames\n", count);
     free((void *)f.rgb);
@@ -377,6 +315,7 @@ int main(int argc, char **argv)
     }
     snprintf(dir, sizeof dir, "/tmp/posescope-viewer-XXXXXX");
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    snprintf(log_path, sizeof log_path, "%s/log", dir);
     check_recording(argv[1]);
     check_headless_same_pixels(argv[1]);
     check_sigint(argv[1]);
