@@ -664,17 +664,29 @@ out:
     return st;
 }
 
-eng_status eng_handmodel_load_npz(const char *path, eng_handedness side,
-                                  eng_handmodel **out, eng_error *err)
+typedef eng_status (*parse_fn)(const uint8_t *buf, size_t size,
+                               const char *name, eng_handedness side,
+                               eng_handmodel **out, eng_error *err);
+
+/* Reads the file at `path` and parses it with `parse`. */
+static eng_status load_file(const char *path, parse_fn parse,
+                            eng_handedness side, eng_handmodel **out,
+                            eng_error *err)
 {
     uint8_t *buf;
     size_t size;
     eng_status st = read_whole(path, &buf, &size, err);
     if (st != ENG_OK)
         return st;
-    st = eng_handmodel_parse_npz(buf, size, path, side, out, err);
+    st = parse(buf, size, path, side, out, err);
     free(buf);
     return st;
+}
+
+eng_status eng_handmodel_load_npz(const char *path, eng_handedness side,
+                                  eng_handmodel **out, eng_error *err)
+{
+    return load_file(path, eng_handmodel_parse_npz, side, out, err);
 }
 
 /* ---- glb: the WebXR generic hand. ---- */
@@ -1122,14 +1134,7 @@ eng_status eng_handmodel_parse_glb(const uint8_t *buf, size_t size,
 eng_status eng_handmodel_load_glb(const char *path, eng_handedness side,
                                   eng_handmodel **out, eng_error *err)
 {
-    uint8_t *buf;
-    size_t size;
-    eng_status st = read_whole(path, &buf, &size, err);
-    if (st != ENG_OK)
-        return st;
-    st = eng_handmodel_parse_glb(buf, size, path, side, out, err);
-    free(buf);
-    return st;
+    return load_file(path, eng_handmodel_parse_glb, side, out, err);
 }
 
 eng_status eng_handmodel_write_obj(const eng_handmodel *m, const float *verts,
