@@ -4,7 +4,7 @@
 // which prepares --work (tool copies with node_modules, onnx/, inputs/). See bench/README.md.
 //
 //   node bench/compare.js --work DIR --models DIR --inputs DIR --bin build/posescope
-//        [--rounds 3] [--runs 40] [--warmup 10] [--heavy-runs 20] [--heavy-warmup 5]
+//        [--rounds 4] [--runs 40] [--warmup 10] [--heavy-runs 20] [--heavy-warmup 5]
 //        [--threads 1,2] [--only a,b] [--retry-noisy 2] [--wait-quiet SECONDS] [--wait-total 600]
 //        [--no-posescope] [--out bench/out]
 //
@@ -35,7 +35,7 @@ const MODELS_DIR = path.resolve(A.models || path.join(os.homedir(), '.cache', 'p
 const INPUTS = path.resolve(A.inputs || path.join(WORK, 'inputs'));
 const BIN = path.resolve(A.bin || path.join(ROOT, 'build', 'posescope'));
 const OUT = path.resolve(A.out || path.join(__dirname, 'out'));
-const ROUNDS = +(A.rounds || 3);
+const ROUNDS = +(A.rounds || 4);
 const RUNS = +(A.runs || 40);
 const WARMUP = +(A.warmup || 10);
 const HEAVY_RUNS = +(A['heavy-runs'] || 20);

@@ -2,7 +2,7 @@
 # posescope vs ONNX Runtime vs TensorFlow Lite: times the ten MediaPipe models in all three,
 # same model file, same input, 1 and 2 threads, interleaved rounds. See bench/README.md.
 #
-#   bench/compare.sh [--build DIR] [--bin PATH] [--work DIR] [--rounds 3] [--runs 40] [--warmup 10]
+#   bench/compare.sh [--build DIR] [--bin PATH] [--work DIR] [--rounds 4] [--runs 40] [--warmup 10]
 #                    [--heavy-runs 20] [--heavy-warmup 5] [--threads 1,2] [--only a,b]
 #                    [--retry-noisy 2] [--wait-quiet SECONDS] [--wait-total 600] [--no-posescope]
 #                    [--setup-only] [--out bench/out]
