@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <zlib.h>
 
+#include "fileio.h"
 #include "npy.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
@@ -312,39 +312,6 @@ eng_status eng_handmodel_mirror(const eng_handmodel *m, eng_handmodel **out,
 }
 
 /* ---- Files. ---- */
-
-static eng_status read_whole(const char *path, uint8_t **buf, size_t *size,
-                             eng_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return eng_fail(err, ENG_EIO, "%s: cannot open: %s", path,
-                        strerror(errno));
-    struct stat st;
-    eng_status s = ENG_OK;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        s = eng_fail(err, ENG_EIO, "%s: not a regular file", path);
-        goto out_close;
-    }
-    if ((unsigned long long)st.st_size > MAX_FILE_BYTES) {
-        s = eng_fail(err, ENG_EFORMAT, "%s: %lld bytes, more than a hand "
-                     "model can be", path, (long long)st.st_size);
-        goto out_close;
-    }
-    *size = (size_t)st.st_size;
-    *buf = malloc(*size ? *size : 1);
-    if (!*buf) {
-        s = eng_fail(err, ENG_ENOMEM, "%s: out of memory", path);
-        goto out_close;
-    }
-    if (fread(*buf, 1, *size, f) != *size) {
-        free(*buf);
-        s = eng_fail(err, ENG_EIO, "%s: read error", path);
-    }
-out_close:
-    fclose(f);
-    return s;
-}
 
 static uint32_t rd16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
 static uint32_t rd32(const uint8_t *p) { return rd16(p) | rd16(p + 2) << 16; }
@@ -675,7 +642,7 @@ static eng_status load_file(const char *path, parse_fn parse,
 {
     uint8_t *buf;
     size_t size;
-    eng_status st = read_whole(path, &buf, &size, err);
+    eng_status st = eng_read_file(path, MAX_FILE_BYTES, &buf, &size, err);
     if (st != ENG_OK)
         return st;
     st = parse(buf, size, path, side, out, err);
@@ -1152,13 +1119,5 @@ eng_status eng_handmodel_write_obj(const eng_handmodel *m, const float *verts,
     for (int i = 0; i < m->n_faces; i++)
         fprintf(f, "f %d %d %d\n", m->faces[3 * i] + 1,
                 m->faces[3 * i + 1] + 1, m->faces[3 * i + 2] + 1);
-    int ok = !ferror(f);
-    ok = fclose(f) == 0 && ok;
-    if (!ok) {
-        int e = errno;
-        remove(path);
-        return eng_fail(err, ENG_EIO, "%s: write failed: %s", path,
-                        strerror(e));
-    }
-    return ENG_OK;
+    return eng_finish_write(f, !ferror(f), path, err);
 }

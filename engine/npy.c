@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
+
 /* The data is read and written with memcpy: only little-endian hosts. */
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
                "npy.c assumes a little-endian host");
@@ -510,12 +512,5 @@ eng_status eng_npy_write(const char *path, int ndim, const int *dims,
                         strerror(errno));
     int ok = fwrite(header, 1, hsize, f) == hsize &&
              (count == 0 || fwrite(data, sizeof(float), count, f) == count);
-    ok = (fclose(f) == 0) && ok;
-    if (!ok) {
-        int e = errno;
-        remove(path);
-        return eng_fail(err, ENG_EIO, "%s: write failed: %s", path,
-                        strerror(e));
-    }
-    return ENG_OK;
+    return eng_finish_write(f, ok, path, err);
 }

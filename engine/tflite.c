@@ -11,12 +11,12 @@
  */
 #include "tflite.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "flatbuf.h"
 #include "fp16.h"
 
@@ -1672,34 +1672,12 @@ eng_status eng_tflite_import_file(const char *path, eng_graph **out,
     if (!path || !out)
         return eng_fail(err, ENG_EINVAL, "tflite import: NULL argument");
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return eng_fail(err, ENG_EIO, "cannot open %s: %s", path,
-                        strerror(errno));
-    eng_status st = ENG_OK;
-    uint8_t *buf = NULL;
-    long n = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        n = ftell(f);
-    if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        st = eng_fail(err, ENG_EIO, "cannot size %s: %s", path,
-                      strerror(errno));
-        goto out_close;
-    }
-    buf = malloc(n ? (size_t)n : 1);
-    if (!buf) {
-        st = eng_fail(err, ENG_ENOMEM, "out of memory reading %s", path);
-        goto out_close;
-    }
-    if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        st = eng_fail(err, ENG_EIO, "cannot read %s: %s", path,
-                      ferror(f) ? strerror(errno) : "file shrank");
-        goto out_free;
-    }
-    st = eng_tflite_import(buf, (size_t)n, out, err);
-out_free:
+    uint8_t *buf;
+    size_t n;
+    eng_status st = eng_read_file(path, 0, &buf, &n, err);
+    if (st != ENG_OK)
+        return st;
+    st = eng_tflite_import(buf, n, out, err);
     free(buf);
-out_close:
-    fclose(f);
     return st;
 }
