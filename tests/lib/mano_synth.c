@@ -99,6 +99,20 @@ typedef struct zipw {
     int deflate;
 } zipw;
 
+/* The fields a local header and its central directory entry share, from
+ * the version needed to the name's length. */
+static void put_member(buf *b, const member *m)
+{
+    put16(b, 20);
+    put16(b, 0);
+    put16(b, (unsigned)m->method);
+    put32(b, 0);
+    put32(b, m->crc);
+    put32(b, m->csize);
+    put32(b, m->usize);
+    put16(b, (unsigned)strlen(m->name));
+}
+
 static void zip_add(zipw *z, const char *name, const buf *data)
 {
     member *m = &z->m[z->n++];
@@ -126,16 +140,9 @@ static void zip_add(zipw *z, const char *name, const buf *data)
     }
     m->csize = (uint32_t)clen;
     put32(&z->out, 0x04034b50);
-    put16(&z->out, 20);
+    put_member(&z->out, m);
     put16(&z->out, 0);
-    put16(&z->out, (unsigned)m->method);
-    put32(&z->out, 0);
-    put32(&z->out, m->crc);
-    put32(&z->out, m->csize);
-    put32(&z->out, m->usize);
-    put16(&z->out, (unsigned)strlen(name));
-    put16(&z->out, 0);
-    put(&z->out, name, strlen(name));
+    put(&z->out, m->name, strlen(m->name));
     put(&z->out, c, clen);
     free(tmp);
 }
@@ -146,15 +153,8 @@ static void zip_finish(zipw *z)
     for (int i = 0; i < z->n; i++) {
         member *m = &z->m[i];
         put32(&z->out, 0x02014b50);
-        put16(&z->out, 20);
-        put16(&z->out, 20);
-        put16(&z->out, 0);
-        put16(&z->out, (unsigned)m->method);
-        put32(&z->out, 0);
-        put32(&z->out, m->crc);
-        put32(&z->out, m->csize);
-        put32(&z->out, m->usize);
-        put16(&z->out, (unsigned)strlen(m->name));
+        put16(&z->out, 20); /* version made by */
+        put_member(&z->out, m);
         put32(&z->out, 0); /* extra, comment lengths */
         put32(&z->out, 0); /* disk, internal attributes */
         put32(&z->out, 0); /* external attributes */

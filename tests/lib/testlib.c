@@ -30,6 +30,17 @@ int test_finish(void)
     return failed ? 1 : 0;
 }
 
+int test_finish_in(const char *dir)
+{
+    if (test_finish() != 0) {
+        fprintf(stderr, "outputs kept in %s\n", dir);
+        return 1;
+    }
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : 1;
+}
+
 uint8_t *test_read_file(const char *path, size_t *size)
 {
     FILE *f = fopen(path, "rb");

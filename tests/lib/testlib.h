@@ -20,6 +20,11 @@ void test_check(int ok, const char *file, int line, const char *fmt, ...)
 /* Prints the summary line and returns 0 when nothing failed, else 1. */
 int test_finish(void);
 
+/* test_finish() for a test that wrote into the directory `dir`: removes
+ * it when nothing failed (a failed removal fails the test), else keeps it
+ * and says where. */
+int test_finish_in(const char *dir);
+
 /* Reads a whole file; caller frees. NULL (and a failed check) on error. */
 uint8_t *test_read_file(const char *path, size_t *size);
 
