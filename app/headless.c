@@ -233,9 +233,7 @@ static eng_status export_meshes(run *r, const app_frame *f, eng_error *err)
             continue;
         const eng_handmodel *model = eng_handmesh_model(r->mesh, m->side);
         eng_handmesh_vertices(r->mesh, m, r->verts);
-        for (int v = 0; v < model->n_verts; v++)
-            for (int d = 0; d < 3; d++)
-                r->verts[3 * v + d] += m->fit.transl[d];
+        eng_handfit_to_world(&m->fit, r->verts, model->n_verts);
         char path[PATH_MAX];
         const char *dot = f->name ? strrchr(f->name, '.') : NULL;
         eng_status st =

@@ -89,9 +89,7 @@ eng_status app_mesh_view_export(app_mesh_view *mv,
             continue;
         const eng_handmodel *model = eng_handmesh_model(mv->hm, h->side);
         eng_handmesh_vertices(mv->hm, h, mv->verts);
-        for (int v = 0; v < model->n_verts; v++)
-            for (int d = 0; d < 3; d++)
-                mv->verts[3 * v + d] += h->fit.transl[d];
+        eng_handfit_to_world(&h->fit, mv->verts, model->n_verts);
         eng_status st = app_path(path, err, "%s/posescope-frame%lld-hand%d"
                                  ".obj", dir, frame, h->hand_id);
         if (st == ENG_OK)
@@ -414,9 +412,11 @@ void app_mesh_view_draw_3d(app_mesh_view *mv, ren_renderer *r,
         const eng_hand *hd = &res->hands.hands[i];
         const eng_hand_mesh *m = &res->meshes.meshes[i];
         float p[ENG_HAND_POINTS][3];
-        for (int k = 0; k < ENG_HAND_POINTS; k++)
+        for (int k = 0; k < ENG_HAND_POINTS; k++) {
+            eng_handfit_from_world(&m->fit, hd->world[k], p[k]);
             for (int d = 0; d < 3; d++)
-                p[k][d] = hd->world[k][d] - m->fit.transl[d] + hand_t[i][d];
+                p[k][d] += hand_t[i][d];
+        }
         app_rgb c = st.hand[hd->handedness == ENG_HAND_RIGHT
                                 ? ENG_HAND_RIGHT : ENG_HAND_LEFT];
         for (int e = 0; e < APP_HAND_EDGE_COUNT; e++)

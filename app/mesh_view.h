@@ -44,8 +44,8 @@ void app_mesh_view_draw(app_mesh_view *mv, ren_renderer *r,
                         const eng_handmesh_result *res);
 
 /* Writes every fitted mesh of res as DIR/posescope-frame<frame>-hand<id>
- * .obj in the world landmarks' frame (metres: the skinned vertices plus
- * fit.transl) and prints one line naming them to stderr. *n_written is
+ * .obj in the world landmarks' frame (metres: the skinned vertices moved
+ * by eng_handfit_to_world) and prints one line naming them to stderr. *n_written is
  * how many (0 without fitted hands: not an error). EIO. */
 eng_status app_mesh_view_export(app_mesh_view *mv,
                                 const eng_handmesh_result *res,

@@ -106,6 +106,8 @@ static void put_mesh(FILE *f, const eng_hand_mesh *m, const app_frame_meta *meta
     put_vec(f, r->pose.betas, r->n_betas, 5);
     fputs(",\"pred_cam\":", f);
     put_vec(f, r->cam, 3, 5);
+    fputs(",\"world_rot\":", f);
+    put_vec(f, r->world_rot, 3, 5);
     fputs(",\"transl\":", f);
     put_vec(f, r->transl, 3, 5);
     fputs(",\"pred_keypoints_3d\":", f);

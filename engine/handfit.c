@@ -4,7 +4,8 @@
  *
  * Unknowns, in this order: 16 rotation increments (3 each, joint k at
  * 3k, applied as R_k <- R_k exp(d)), the world translation (3), the
- * camera s, tx, ty (3), the betas. Each residual row touches only the
+ * camera s, tx, ty (3), the world frame's rotation increment (3, applied
+ * as Rw <- Rw exp(d)), the betas. Each residual row touches only the
  * rotations above its keypoint, so the normal equations are accumulated
  * from the rows' few non-zeros.
  */
@@ -19,11 +20,12 @@
 #define MAXB ENG_HANDMODEL_MAX_BETAS
 #define P_T (3 * NJ)
 #define P_CAM (P_T + 3)
-#define P_BETA (P_CAM + 3)
+#define P_WROT (P_CAM + 3)
+#define P_BETA (P_WROT + 3)
 #define MAXP (P_BETA + MAXB)
-/* Non-zeros of a keypoint row: rotations of <= 5 joints, T or the
- * camera, betas. */
-#define MAXNZ (3 * 5 + 3 + MAXB)
+/* Non-zeros of a keypoint row: rotations of <= 5 joints, T and the world
+ * rotation or the camera, betas. */
+#define MAXNZ (3 * 5 + 6 + MAXB)
 
 /* Prior weights, in metres of keypoint error per radian (or per beta):
  * a twist of 0.1 rad costs as much as 2 mm of keypoint error. */
@@ -34,6 +36,17 @@
 #define W_BETA 0.0001
 #define W_TEMPORAL 0.015
 #define W_TEMPORAL_BETA 0.02
+/* The world frame's rotation away from the camera's: weak (0.1 rad costs
+ * 0.3 mm), because MediaPipe's world landmarks can be tilted by tens of
+ * degrees from what its image landmarks show (about 35 degrees of pitch
+ * on both hands of hands_two_spread.jpg). */
+#define W_WORLD_ROT 0.003
+/* World landmark distances above this (m) count linearly, not squared
+ * (Huber): a landmark the world head put centimetres off (the wrist's
+ * depth on that photo) must not drag the whole hand. */
+#define HUBER_3D 0.004
+/* Stop when an iteration lowers the cost by less than this fraction. */
+#define CONVERGED 1e-3
 
 enum joint_kind { J_ROOT, J_MCP, J_HINGE, J_THUMB };
 
@@ -53,6 +66,7 @@ struct eng_handfit {
 typedef struct state {
     double r[NJ][9];    /* local rotations */
     double t[3], cam[3];
+    double rw[9];       /* model (camera) frame -> world landmarks' frame */
     double beta[MAXB];
 } state;
 
@@ -69,9 +83,11 @@ typedef struct target {
     int has_2d;
     double s0;           /* pixels per metre: scales 2D rows to metres */
     double w2d;
+    double w3d[NK];      /* Huber row scale per keypoint, 1 inside */
     const eng_handpose *prev; /* temporal prior, or NULL */
     double w_temporal;
     double prev_aa[NJ][3];
+    double prev_rw[3];
 } target;
 
 /* ---- Small linear algebra in double. ---- */
@@ -143,6 +159,13 @@ static void mv(const double a[9], const double v[3], double o[3])
         o[i] = a[3 * i] * v[0] + a[3 * i + 1] * v[1] + a[3 * i + 2] * v[2];
 }
 
+/* o = a^T v */
+static void mtv(const double a[9], const double v[3], double o[3])
+{
+    for (int i = 0; i < 3; i++)
+        o[i] = a[i] * v[0] + a[3 + i] * v[1] + a[6 + i] * v[2];
+}
+
 static double dot3(const double a[3], const double b[3])
 {
     return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
@@ -202,7 +225,7 @@ eng_status eng_handfit_create(const eng_handmodel *model,
     if (desc)
         f->desc = *desc;
     if (f->desc.max_iterations <= 0)
-        f->desc.max_iterations = 6;
+        f->desc.max_iterations = 30;
     if (f->desc.weight_2d <= 0)
         f->desc.weight_2d = 2;
     if (f->desc.weight_temporal == 0)
@@ -399,24 +422,38 @@ static void keypoint_rows(accum *a, const state *s, const posed *p,
                 idx[n++] = 3 * f->anc[k][i] + c;
         }
         int nrot = n;
-        /* 3D rows: pos + T - world. */
+        /* 3D rows: h (Rw pos + T - world), h the Huber scale. The world
+         * rotation's increment moves Rw pos by -Rw [pos]x d. */
+        double h = t->w3d[k], wp[3], wpx[9];
+        const double *v = p->pos[k];
+        double vx[9] = { 0, -v[2], v[1], v[2], 0, -v[0], -v[1], v[0], 0 };
+        mv(s->rw, v, wp);
+        mul33(s->rw, vx, wpx);
         for (int r = 0; r < 3; r++) {
+            const double *rw = s->rw + 3 * r;
             double val[MAXNZ];
             int m = 0, id[MAXNZ];
             memcpy(id, idx, sizeof(int) * (size_t)nrot);
             for (int i = 0; a->build && i < f->n_anc[k]; i++) {
                 for (int c = 0; c < 3; c++)
-                    val[m++] = dr[i][r][c];
+                    val[m++] = h * (rw[0] * dr[i][0][c] + rw[1] * dr[i][1][c] +
+                                    rw[2] * dr[i][2][c]);
             }
             m = nrot;
             id[m] = P_T + r;
-            val[m++] = 1;
+            val[m++] = h;
+            for (int c = 0; c < 3; c++) {
+                id[m] = P_WROT + c;
+                val[m++] = -h * wpx[3 * r + c];
+            }
             for (int i = 0; i < f->n_bet[k]; i++) {
                 int b = f->bet[k][i];
                 id[m] = P_BETA + b;
-                val[m++] = a->build ? db[r][b] : 0;
+                val[m++] = a->build ? h * (rw[0] * db[0][b] + rw[1] * db[1][b] +
+                                           rw[2] * db[2][b])
+                                    : 0;
             }
-            row(a, p->pos[k][r] + s->t[r] - t->world[k][r], m, id, val);
+            row(a, h * (wp[r] + s->t[r] - t->world[k][r]), m, id, val);
         }
         if (!t->has_2d)
             continue;
@@ -446,11 +483,12 @@ static void keypoint_rows(accum *a, const state *s, const posed *p,
     }
 }
 
-/* A prior row w (u . aa_k - target) on joint k's axis-angle. */
-static void aa_row(accum *a, int k, const double aa[3], const double ji[9],
+/* A prior row w (u . aa - target) on the axis-angle aa of the rotation
+ * whose increment is unknowns at..at+2. */
+static void aa_row(accum *a, int at, const double aa[3], const double ji[9],
                    const double u[3], double w, double target)
 {
-    int idx[3] = { 3 * k, 3 * k + 1, 3 * k + 2 };
+    int idx[3] = { at, at + 1, at + 2 };
     double val[3];
     for (int c = 0; c < 3; c++)
         val[c] = w * (u[0] * ji[c] + u[1] * ji[3 + c] + u[2] * ji[6 + c]);
@@ -467,25 +505,36 @@ static void prior_rows(accum *a, const state *s, const target *t)
         jr_inv(aa, ji);
         if (t->prev) {
             for (int c = 0; c < 3; c++)
-                aa_row(a, k, aa, ji, ex[c], t->w_temporal, t->prev_aa[k][c]);
+                aa_row(a, 3 * k, aa, ji, ex[c], t->w_temporal,
+                       t->prev_aa[k][c]);
         }
         if (k == 0)
             continue;
-        aa_row(a, k, aa, ji, f->axis[k][0],
+        aa_row(a, 3 * k, aa, ji, f->axis[k][0],
                f->kind[k] == J_THUMB ? W_TWIST_THUMB : W_TWIST, 0);
         if (f->kind[k] == J_HINGE)
-            aa_row(a, k, aa, ji, f->axis[k][2], W_HINGE, 0);
+            aa_row(a, 3 * k, aa, ji, f->axis[k][2], W_HINGE, 0);
         if (f->kind[k] == J_THUMB)
             continue;
         for (int d = 0; d < (f->kind[k] == J_MCP ? 2 : 1); d++) {
             double x = dot3(f->axis[k][1 + d], aa);
             if (x > f->lim[k][d][1])
-                aa_row(a, k, aa, ji, f->axis[k][1 + d], W_LIMIT,
+                aa_row(a, 3 * k, aa, ji, f->axis[k][1 + d], W_LIMIT,
                        f->lim[k][d][1]);
             else if (x < f->lim[k][d][0])
-                aa_row(a, k, aa, ji, f->axis[k][1 + d], W_LIMIT,
+                aa_row(a, 3 * k, aa, ji, f->axis[k][1 + d], W_LIMIT,
                        f->lim[k][d][0]);
         }
+    }
+    /* The world frame's rotation: towards the camera's, and with a track
+     * towards the previous frame's. */
+    double aw[3], jw[9];
+    rot_log(s->rw, aw);
+    jr_inv(aw, jw);
+    for (int c = 0; c < 3; c++) {
+        aa_row(a, P_WROT, aw, jw, ex[c], W_WORLD_ROT, 0);
+        if (t->prev)
+            aa_row(a, P_WROT, aw, jw, ex[c], t->w_temporal, t->prev_rw[c]);
     }
     for (int b = 0; b < f->nb; b++) {
         int idx = P_BETA + b;
@@ -566,6 +615,9 @@ static void apply(const eng_handfit *f, const state *s, const double *d,
         o->t[c] = s->t[c] + d[P_T + c];
         o->cam[c] = s->cam[c] + d[P_CAM + c];
     }
+    double e[9];
+    rodrigues(d + P_WROT, e);
+    mul33(s->rw, e, o->rw);
     for (int b = 0; b < f->nb; b++)
         o->beta[b] = s->beta[b] + d[P_BETA + b];
 }
@@ -614,9 +666,14 @@ static void swing(const double a[3], const double b[3], double r[9])
     rodrigues(aa, r);
 }
 
-static int initialise(eng_handfit *f, const target *t, state *s)
+/* The analytic start, for the world landmarks brought into the camera
+ * frame by the state's world rotation (which it keeps). */
+static int initialise(eng_handfit *f, const target *tw, state *s)
 {
     posed p;
+    target cam_frame = *tw, *t = &cam_frame;
+    for (int k = 0; k < NK; k++)
+        mtv(s->rw, tw->world[k], t->world[k]);
     static const double id[9] = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
     for (int k = 0; k < NJ; k++)
         memcpy(s->r[k], id, sizeof(id));
@@ -662,7 +719,7 @@ static int initialise(eng_handfit *f, const target *t, state *s)
         for (int c = 0; c < 3; c++)
             mp[c] += (t->world[k][c] - p.pos[k][c]) / NK;
     }
-    memcpy(s->t, mp, sizeof(mp));
+    mv(s->rw, mp, s->t);
     memset(s->cam, 0, sizeof(s->cam));
     if (!t->has_2d)
         return 1;
@@ -691,6 +748,24 @@ static int initialise(eng_handfit *f, const target *t, state *s)
 
 /* ---- The run. ---- */
 
+/* The Huber scale of each keypoint's 3D rows at state s: IRLS weight
+ * HUBER_3D / d beyond HUBER_3D, applied to rows as its square root. */
+static void huber_weights(const eng_handfit *f, const state *s, target *t)
+{
+    posed p;
+    pose_state(f, s, &p);
+    for (int k = 0; k < NK; k++) {
+        double wp[3], d2 = 0;
+        mv(s->rw, p.pos[k], wp);
+        for (int c = 0; c < 3; c++) {
+            double e = wp[c] + s->t[c] - t->world[k][c];
+            d2 += e * e;
+        }
+        double d = sqrt(d2);
+        t->w3d[k] = d > HUBER_3D ? sqrt(HUBER_3D / d) : 1;
+    }
+}
+
 eng_status eng_handfit_run(eng_handfit *f, const float world[21][3],
                            const float kp[21][3], eng_handfit_track *track,
                            eng_handfit_result *res, eng_error *err)
@@ -707,8 +782,17 @@ eng_status eng_handfit_run(eng_handfit *f, const float world[21][3],
                 t.uv[k][c] = kp[i][c];
         }
     }
+    for (int k = 0; k < NK; k++)
+        t.w3d[k] = 1;
     state s;
     memset(&s, 0, sizeof(s));
+    s.rw[0] = s.rw[4] = s.rw[8] = 1;
+    if (track && track->valid) {
+        float r[9];
+        eng_rodrigues(track->world_rot, r);
+        for (int i = 0; i < 9; i++)
+            s.rw[i] = r[i];
+    }
     if (track && track->valid && f->desc.weight_temporal > 0) {
         t.prev = &track->pose;
         t.w_temporal = W_TEMPORAL * f->desc.weight_temporal;
@@ -718,6 +802,8 @@ eng_status eng_handfit_run(eng_handfit *f, const float world[21][3],
             for (int c = 0; c < 3; c++)
                 t.prev_aa[k][c] = track->pose.hand_pose[k - 1][c];
         }
+        for (int c = 0; c < 3; c++)
+            t.prev_rw[c] = track->world_rot[c];
         for (int b = 0; b < f->nb; b++)
             s.beta[b] = track->pose.betas[b];
     }
@@ -726,10 +812,11 @@ eng_status eng_handfit_run(eng_handfit *f, const float world[21][3],
                         "(no palm)");
     t.s0 = t.has_2d ? s.cam[0] : 1;
 
-    double cost = evaluate(f, &s, &t, 0), lambda = 1e-4;
+    double cost, lambda = 1e-4;
     int it = 0;
     for (; it < f->desc.max_iterations; it++) {
-        evaluate(f, &s, &t, 1);
+        huber_weights(f, &s, &t);
+        cost = evaluate(f, &s, &t, 1);
         int accepted = 0;
         double before = cost;
         for (int tries = 0; tries < 6 && !accepted; tries++) {
@@ -747,7 +834,7 @@ eng_status eng_handfit_run(eng_handfit *f, const float world[21][3],
             }
             lambda *= 8;
         }
-        if (!accepted || before - cost < 1e-12 + 1e-9 * before)
+        if (!accepted || before - cost < 1e-12 + CONVERGED * before)
             break;
     }
 
@@ -767,14 +854,18 @@ eng_status eng_handfit_run(eng_handfit *f, const float world[21][3],
     for (int b = 0; b < f->nb; b++)
         res->pose.betas[b] = (float)s.beta[b];
     res->n_betas = f->nb;
+    rot_log(s.rw, aa);
+    for (int c = 0; c < 3; c++)
+        res->world_rot[c] = (float)aa[c];
     double e3 = 0, e2 = 0;
     for (int i = 0; i < NK; i++) {
         int k = eng_handmodel_mp_order[i];
-        double d3 = 0, d2 = 0;
+        double d3 = 0, d2 = 0, wp[3];
+        mv(s.rw, p.pos[k], wp);
         for (int c = 0; c < 3; c++) {
             res->kp3d[i][c] = (float)p.pos[k][c];
-            res->kp_world[i][c] = (float)(p.pos[k][c] + s.t[c]);
-            double d = p.pos[k][c] + s.t[c] - t.world[k][c];
+            res->kp_world[i][c] = (float)(wp[c] + s.t[c]);
+            double d = wp[c] + s.t[c] - t.world[k][c];
             d3 += d * d;
         }
         for (int c = 0; c < 2; c++) {
@@ -795,6 +886,31 @@ eng_status eng_handfit_run(eng_handfit *f, const float world[21][3],
     if (track) {
         track->valid = true;
         track->pose = res->pose;
+        memcpy(track->world_rot, res->world_rot, sizeof(res->world_rot));
     }
     return ENG_OK;
+}
+
+void eng_handfit_to_world(const eng_handfit_result *res, float *xyz, int n)
+{
+    float r[9];
+    eng_rodrigues(res->world_rot, r);
+    for (int i = 0; i < n; i++) {
+        float *v = xyz + 3 * i, o[3];
+        for (int c = 0; c < 3; c++)
+            o[c] = r[3 * c] * v[0] + r[3 * c + 1] * v[1] + r[3 * c + 2] * v[2] +
+                   res->transl[c];
+        memcpy(v, o, sizeof(o));
+    }
+}
+
+void eng_handfit_from_world(const eng_handfit_result *res, const float in[3],
+                            float out[3])
+{
+    float r[9], d[3];
+    eng_rodrigues(res->world_rot, r);
+    for (int c = 0; c < 3; c++)
+        d[c] = in[c] - res->transl[c];
+    for (int c = 0; c < 3; c++)
+        out[c] = r[c] * d[0] + r[3 + c] * d[1] + r[6 + c] * d[2];
 }

@@ -66,8 +66,8 @@ const eng_handmodel *eng_handmesh_model(const eng_handmesh *hm,
 int eng_handmesh_max_verts(const eng_handmesh *hm);
 
 /* Skins a fitted hand: model->n_verts x 3 floats into verts (the
- * caller's), in the model frame (metres); add fit.transl for the world
- * landmarks' frame, or project with fit.cam (handfit.h) for pixels. */
+ * caller's), in the model frame (metres); eng_handfit_to_world moves them
+ * into the world landmarks' frame, fit.cam (handfit.h) projects them. */
 void eng_handmesh_vertices(const eng_handmesh *hm, const eng_hand_mesh *mesh,
                            float *verts);
 

@@ -167,7 +167,8 @@ static void draw(ren_renderer *r, app_mesh_view *mv,
           err.msg);
 }
 
-/* O: each fitted hand as an .obj, vertices = skinned + fit.transl. */
+/* O: each fitted hand as an .obj, vertices = Rw skinned + fit.transl,
+ * Rw = exp(fit.world_rot). */
 static void check_export(const eng_handmesh *hm, app_mesh_view *mv,
                          const eng_handmesh_result *meshes)
 {
@@ -190,14 +191,17 @@ static void check_export(const eng_handmesh *hm, app_mesh_view *mv,
         if (!f)
             continue;
         eng_handmesh_vertices(hm, m, verts);
+        float rw[9];
+        eng_rodrigues(m->fit.world_rot, rw);
         int nv = 0, nf = 0, bad = 0;
         while (fgets(line, sizeof line, f)) {
             float x, y, z;
             if (sscanf(line, "v %f %f %f", &x, &y, &z) == 3) {
-                const float *v = verts + 3 * nv++;
-                bad += fabsf(x - v[0] - m->fit.transl[0]) > 1e-5f ||
-                       fabsf(y - v[1] - m->fit.transl[1]) > 1e-5f ||
-                       fabsf(z - v[2] - m->fit.transl[2]) > 1e-5f;
+                const float *v = verts + 3 * nv++, got[3] = { x, y, z };
+                for (int c = 0; c < 3; c++)
+                    bad += fabsf(got[c] - m->fit.transl[c] -
+                                 (rw[3 * c] * v[0] + rw[3 * c + 1] * v[1] +
+                                  rw[3 * c + 2] * v[2])) > 1e-5f;
             } else if (line[0] == 'f') {
                 nf++;
             }
