@@ -30,6 +30,8 @@ const char app_headless_usage[] =
     "tracking\n"
     "                          is lost (default auto)\n"
     "  --no-smoothing          raw landmarks (no One-Euro filter)\n"
+    "  --frames N              stop after N frames (the window: N frames "
+    "shown)\n"
     "  --mesh-vertices         each fitted hand's mesh vertices in "
     "results.jsonl\n"
     "  --export-obj            each fitted hand's mesh as "
@@ -84,6 +86,7 @@ typedef struct run {
     bool static_images;       /* each image mattes afresh */
     const eng_handmesh *mesh; /* NULL without hand meshes */
     bool mesh_vertices, export_obj;
+    int max_frames;           /* 0: all */
     float *verts;             /* one skinned mesh, for both outputs */
     /* progress bar */
     bool tty;
@@ -361,9 +364,13 @@ static eng_status process_all(run *r, app_source *src, app_pipeline *pl,
 {
     app_source_info info;
     app_source_get_info(src, &info);
+    int64_t total = info.frame_count;
+    if (r->max_frames && (total <= 0 || total > r->max_frames))
+        total = r->max_frames;
     r->started = r->last_draw = app_now();
     eng_status st = ENG_OK;
-    while (st == ENG_OK && !stop_requested) {
+    while (st == ENG_OK && !stop_requested &&
+           (!r->max_frames || *frames < r->max_frames)) {
         app_frame f;
         int got = app_source_next(src, &f, err);
         if (got <= 0) {
@@ -390,9 +397,9 @@ static eng_status process_all(run *r, app_source *src, app_pipeline *pl,
             st = write_annotated(r, &f, err);
         if (st == ENG_OK)
             ++*frames;
-        draw_progress(r, *frames, info.frame_count, false);
+        draw_progress(r, *frames, total, false);
     }
-    draw_progress(r, *frames, info.frame_count, true);
+    draw_progress(r, *frames, total, true);
     return st;
 }
 
@@ -402,7 +409,7 @@ typedef struct headless_args {
     app_pipeline_args pl;
     app_matte_args matte;
     const char *out;
-    int sequence, headless, mesh_vertices, export_obj;
+    int sequence, headless, mesh_vertices, export_obj, frames;
 } headless_args;
 
 static app_status parse_args(int argc, char **argv, headless_args *a,
@@ -414,6 +421,7 @@ static app_status parse_args(int argc, char **argv, headless_args *a,
         { "--headless", APP_OPT_FLAG, &a->headless, 0, 0 },
         { "--mesh-vertices", APP_OPT_FLAG, &a->mesh_vertices, 0, 0 },
         { "--export-obj", APP_OPT_FLAG, &a->export_obj, 0, 0 },
+        { "--frames", APP_OPT_INT, &a->frames, 1, INT_MAX },
     };
     enum { N_OWN = sizeof(own) / sizeof(own[0]) };
     _Static_assert(N_OWN + APP_MATTE_OPTIONS <= APP_PIPELINE_MAX_EXTRA,
@@ -472,6 +480,7 @@ static app_status run_headless(const headless_args *a, app_source *src,
         .mesh = app_pipeline_handmesh(pl),
         .mesh_vertices = a->mesh_vertices,
         .export_obj = a->export_obj,
+        .max_frames = a->frames,
     };
     int64_t frames = 0;
     struct sigaction old[2];

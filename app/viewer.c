@@ -32,7 +32,6 @@ const char app_viewer_usage[] =
     "  --fast                  files as fast as possible, not at their "
     "rate\n"
     "  --loop                  files start again at the end\n"
-    "  --frames N              quit after N frames shown\n"
     "  --record FILE.mp4       record what the window shows from the "
     "start (R toggles)\n"
     "  --record-frames DIR     also write every frame shown as "
@@ -198,7 +197,7 @@ static bool window_option(char **argv, int i, int *skip)
     static const char *const valued[] = {
         "--record", "--record-frames", "--results", "--latency",
         "--screenshot",
-        "--shots", "--camera-size", "--camera-fps", "--frames",
+        "--shots", "--camera-size", "--camera-fps",
     };
     static const char *const flags[] = { "--sync", "--fast", "--loop" };
     *skip = 1;

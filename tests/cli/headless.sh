@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `posescope --headless`: a full run on the bundled sample video (one line
 # of valid JSON per frame with 33 keypoints, latency.csv rows, the plot
-# and the annotated video), a folder of images, SIGINT in the middle of a
-# run (every file still valid), and bad sources (exit code, one line).
+# and the annotated video), --frames, a folder of images, hand meshes,
+# SIGINT in the middle of a run (every file still valid), and bad sources
+# (exit code, one line).
 #   tests/cli/headless.sh PATH_TO_POSESCOPE
 # Needs the real models in the model cache and node (JSON checks).
 
@@ -50,6 +51,15 @@ check "sample: latency.csv columns" \
 check "sample: latency.png" test -s "$T/o/latency.png"
 check "sample: annotated.mp4" test -s "$T/o/annotated.mp4"
 
+# --- --frames N: only the first N frames --------------------------------------
+run "$P" --headless "$SAMPLE" --out "$T/n" --frames 7 --no-hands
+check "--frames 7: exit 0" exit_is 0
+read -r lines people kp ok <<<"$(jsonl_summary "$T/n/results.jsonl")"
+check "--frames 7: 7 JSON lines ($lines)" test "${lines:-0}" -eq 7
+check "--frames 7: 7 latency rows" \
+    test "$(wc -l <"$T/n/latency.csv")" -eq 8
+check "--frames 7: annotated.mp4" test -s "$T/n/annotated.mp4"
+
 # --- a folder of images: independent, named -------------------------------
 mkdir "$T/imgs"
 for f in hands_two_spread.jpg obama_portrait_pd.jpg; do
@@ -82,6 +92,7 @@ let fitted = 0, verts = 0;
 for (const h of j.hands) {
     const ok = h.mesh_fitted && h.global_orient.length === 1 &&
         h.hand_pose.length === 15 && h.pred_cam.length === 3 &&
+        h.world_rot.length === 3 && h.transl.length === 3 &&
         h.pred_keypoints_3d.length === 21 && h.betas.length > 0;
     fitted += ok ? 1 : 0;
     verts += h.pred_vertices ? h.pred_vertices.length : 0;
