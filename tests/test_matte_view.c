@@ -49,30 +49,15 @@ static char log_path[96];
  * of a results.jsonl; returns how many (0 when none). */
 static int keypoints(const char *path, int frame, float kp[][3], int cap)
 {
-    FILE *f = fopen(path, "r");
-    CHECK(f != NULL, "%s missing", path);
-    if (!f)
-        return 0;
-    static char line[1 << 20];
+    tjson *t = tjson_load_frame(path, frame);
+    const tjson *p = tjson_at(tjson_get(t, "people"), 0);
+    const tjson *k = tjson_get(p, "keypoints");
     int n = 0;
-    while (!n && fgets(line, sizeof line, f)) {
-        char tmp[128];
-        snprintf(tmp, sizeof tmp, "%s/line.json", dir);
-        FILE *o = fopen(tmp, "w");
-        fputs(line, o);
-        fclose(o);
-        tjson *t = tjson_load(tmp);
-        if (t && tjson_num(tjson_get(t, "frame"), -1) == frame) {
-            const tjson *p = tjson_at(tjson_get(t, "people"), 0);
-            const tjson *k = tjson_get(p, "keypoints");
-            for (int i = 0; i < tjson_len(k) && i < cap; i++, n++)
-                for (int c = 0; c < 3; c++)
-                    kp[i][c] = (float)tjson_num(
-                        tjson_at(tjson_at(k, i), c == 2 ? 3 : c), -1);
-        }
-        tjson_free(t);
-    }
-    fclose(f);
+    for (int i = 0; i < tjson_len(k) && i < cap; i++, n++)
+        for (int c = 0; c < 3; c++)
+            kp[i][c] = (float)tjson_num(
+                tjson_at(tjson_at(k, i), c == 2 ? 3 : c), -1);
+    tjson_free(t);
     return n;
 }
 

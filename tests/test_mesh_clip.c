@@ -77,29 +77,6 @@ static int hand_boxes(const tjson *line, box *tight, box *grown, int max,
     return n;
 }
 
-/* Every line of a results.jsonl, parsed; *n lines. */
-static tjson **load_lines(const char *path, int *n)
-{
-    FILE *f = fopen(path, "r");
-    CHECK(f != NULL, "%s missing", path);
-    *n = 0;
-    if (!f)
-        return NULL;
-    static char line[1 << 20];
-    tjson **lines = calloc(FRAMES + 1, sizeof(*lines));
-    char tmp[128];
-    snprintf(tmp, sizeof tmp, "%s/line.json", dir);
-    while (*n <= FRAMES && fgets(line, sizeof line, f)) {
-        FILE *o = fopen(tmp, "w");
-        fputs(line, o);
-        fclose(o);
-        lines[(*n)++] = tjson_load(tmp);
-    }
-    fclose(f);
-    unlink(tmp);
-    return lines;
-}
-
 static int run_headless(const char *bin, const char *out, int meshes)
 {
     const char *args[] = { "--headless", VIDEO, "--out", out, "--frames",
@@ -126,8 +103,12 @@ int main(int argc, char **argv)
     CHECK(run_headless(argv[1], without, 0) == 0,
           "the run without meshes failed");
 
+    size_t size;
+    uint8_t *text = test_read_file(res, &size);
     int n_lines = 0;
-    tjson **lines = load_lines(res, &n_lines);
+    for (size_t i = 0; text && i < size; i++)
+        n_lines += text[i] == '\n';
+    free(text);
     CHECK(n_lines == FRAMES, "%d result lines, want %d", n_lines, FRAMES);
     app_source *src[2] = { test_open_source(mp4[0]),
                            test_open_source(mp4[1]) };
@@ -136,12 +117,14 @@ int main(int argc, char **argv)
     double worst_inside = 1, least_cover = 1;
     app_frame f[2];
     eng_error err;
-    while (src[0] && src[1] && frames < n_lines &&
+    while (src[0] && src[1] && frames < FRAMES &&
            app_source_next(src[0], &f[0], &err) == 1 &&
            app_source_next(src[1], &f[1], &err) == 1) {
         int w = f[0].width, h = f[0].height;
         box tight[8], grown[8];
-        int nb = hand_boxes(lines[frames++], tight, grown, 8, w, h);
+        tjson *line = tjson_load_frame(res, frames++);
+        int nb = hand_boxes(line, tight, grown, 8, w, h);
+        tjson_free(line);
         long changed = 0, inside = 0, tight_area = 0, tight_changed = 0;
         for (int y = 0; y < h; y++) {
             const uint8_t *p = f[0].rgb + (size_t)y * f[0].stride;
@@ -175,7 +158,7 @@ int main(int argc, char **argv)
         least_cover = cover < least_cover ? cover : least_cover;
         on_hands += in_frac >= 0.97 && cover >= 0.35;
     }
-    CHECK(frames == n_lines, "decoded %d frame pairs of %d", frames, n_lines);
+    CHECK(frames == FRAMES, "decoded %d frame pairs of %d", frames, FRAMES);
     printf("%d frames, %d with fitted hands; meshes on the hands in %d: "
            "%.1f%% of all differing pixels inside the hand boxes (worst "
            "frame %.1f%%), least landmark box coverage %.0f%%\n", frames, with_hands,
@@ -188,8 +171,5 @@ int main(int argc, char **argv)
     for (int i = 0; i < 2; i++)
         if (src[i])
             app_source_close(src[i]);
-    for (int i = 0; i < n_lines; i++)
-        tjson_free(lines[i]);
-    free(lines);
     return test_finish_in(dir);
 }

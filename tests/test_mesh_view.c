@@ -21,11 +21,11 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "glwin.h"
 #include "mesh_view.h"
 #include "render.h"
 #include "style.h"
 #include "testlib.h"
-#include "window.h"
 
 #define FW 320            /* frame */
 #define FH 240
@@ -379,13 +379,10 @@ static void time_720p(ren_renderer *r, const eng_handmesh *hm,
 
 int main(void)
 {
-    ren_window *win;
-    eng_error err;
-    ren_window_desc wd = { .hidden = true, .width = 64, .height = 64 };
-    if (ren_window_create(&wd, &win, &err) != ENG_OK) {
-        CHECK(0, "window: %s", err.msg);
+    ren_window *win = test_gl_window();
+    if (!win)
         return test_finish();
-    }
+    eng_error err;
     char right[512], left[512];
     snprintf(right, sizeof right, "%s/generic-hand-right.glb",
              app_hand_assets_dir());

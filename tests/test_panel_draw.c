@@ -7,10 +7,10 @@
  */
 #include <stdlib.h>
 
+#include "glwin.h"
 #include "panel.h"
 #include "render.h"
 #include "testlib.h"
-#include "window.h"
 
 #define W 400
 #define H 300
@@ -34,13 +34,10 @@ int main(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    ren_window *win;
-    eng_error err;
-    ren_window_desc wd = { .hidden = true, .width = 64, .height = 64 };
-    if (ren_window_create(&wd, &win, &err) != ENG_OK) {
-        CHECK(0, "window: %s", err.msg);
+    ren_window *win = test_gl_window();
+    if (!win)
         return test_finish();
-    }
+    eng_error err;
     ren_renderer *r = NULL;
     CHECK(ren_create(NULL, &r, &err) == ENG_OK, "renderer: %s", err.msg);
     if (r && ren_begin(r, W, H, &err) == ENG_OK) {

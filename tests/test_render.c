@@ -14,9 +14,9 @@
 
 #include "annotate.h"
 #include "cli.h"
+#include "glwin.h"
 #include "render.h"
 #include "testlib.h"
-#include "window.h"
 
 #define W 320
 #define H 240
@@ -242,13 +242,10 @@ static void time_720p(ren_renderer *r)
 
 int main(void)
 {
-    ren_window *win;
-    eng_error err;
-    ren_window_desc wd = { .hidden = true, .width = 64, .height = 64 };
-    if (ren_window_create(&wd, &win, &err) != ENG_OK) {
-        CHECK(0, "window: %s", err.msg);
+    ren_window *win = test_gl_window();
+    if (!win)
         return test_finish();
-    }
+    eng_error err;
     ren_renderer *r;
     CHECK(ren_create(NULL, &r, &err) == ENG_OK, "renderer: %s", err.msg);
     if (r) {

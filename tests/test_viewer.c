@@ -36,32 +36,6 @@ static char dir[64];
 /* posescope's stderr, in dir. */
 static char log_path[96];
 
-/* Line `frame` of a results.jsonl, parsed. */
-static tjson *result_line(const char *path, int frame)
-{
-    FILE *f = fopen(path, "r");
-    CHECK(f != NULL, "%s missing", path);
-    if (!f)
-        return NULL;
-    static char line[1 << 20];
-    tjson *j = NULL;
-    while (!j && fgets(line, sizeof line, f)) {
-        char tmp[128];
-        snprintf(tmp, sizeof tmp, "%s/line.json", dir);
-        FILE *o = fopen(tmp, "w");
-        fputs(line, o);
-        fclose(o);
-        tjson *t = tjson_load(tmp);
-        if (t && tjson_num(tjson_get(t, "frame"), -1) == frame)
-            j = t;
-        else
-            tjson_free(t);
-    }
-    fclose(f);
-    CHECK(j != NULL, "no result for frame %d in %s", frame, path);
-    return j;
-}
-
 static int dist(const uint8_t *p, app_rgb c)
 {
     int d = abs(p[0] - c.r);
@@ -206,7 +180,7 @@ static void check_recording(const char *bin)
     CHECK(png.width == src.width && png.height == src.height,
           "screenshot %dx%d", png.width, png.height);
 
-    tjson *r = result_line(res, FRAMES - 1);
+    tjson *r = tjson_load_frame(res, FRAMES - 1);
     if (r && png.rgb && last.rgb) {
         int n;
         double lossless = colour_hits(&png, r, 4, &n);

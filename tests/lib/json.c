@@ -1,7 +1,9 @@
 #include "json.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "testlib.h"
 
@@ -181,23 +183,56 @@ static tjson *parse_value(parser *p)
     return j;
 }
 
+/* One JSON document in text[0..size); `name` goes into the failed
+ * check. */
+static tjson *parse_text(const char *text, size_t size, const char *name)
+{
+    parser p = {text, text + size, 0};
+    tjson *j = parse_value(&p);
+    skip_ws(&p);
+    int ok = j && !p.failed && p.s == p.end;
+    CHECK(ok, "%s: not valid JSON near byte %ld", name, (long)(p.s - text));
+    if (!ok) {
+        tjson_free(j);
+        return NULL;
+    }
+    return j;
+}
+
 tjson *tjson_load(const char *path)
 {
     size_t size;
     uint8_t *text = test_read_file(path, &size);
     if (!text)
         return NULL;
-    parser p = {(const char *)text, (const char *)text + size, 0};
-    tjson *j = parse_value(&p);
-    skip_ws(&p);
-    int ok = j && !p.failed && p.s == p.end;
-    CHECK(ok, "%s: not valid JSON near byte %ld", path,
-          (long)(p.s - (const char *)text));
+    tjson *j = parse_text((const char *)text, size, path);
     free(text);
-    if (!ok) {
-        tjson_free(j);
+    return j;
+}
+
+tjson *tjson_load_frame(const char *path, int frame)
+{
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "cannot open %s", path);
+    if (!f)
         return NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    long number = 0;
+    tjson *j = NULL;
+    while (!j && (len = getline(&line, &cap, f)) > 0) {
+        char where[512];
+        snprintf(where, sizeof where, "%s, line %ld", path, ++number);
+        tjson *t = parse_text(line, (size_t)len, where);
+        if (tjson_num(tjson_get(t, "frame"), -1) == frame)
+            j = t;
+        else
+            tjson_free(t);
     }
+    free(line);
+    fclose(f);
+    CHECK(j != NULL, "no line for frame %d in %s", frame, path);
     return j;
 }
 

@@ -22,6 +22,11 @@ typedef struct tjson tjson;
  * when it cannot be read or is not JSON. Free with tjson_free(). */
 tjson *tjson_load(const char *path);
 
+/* The line of a JSON-lines file (results.jsonl) whose member "frame" is
+ * `frame`, parsed; NULL (with a failed check) when the file cannot be
+ * read or has no such line. Free with tjson_free(). */
+tjson *tjson_load_frame(const char *path, int frame);
+
 /* Frees a tree from tjson_load(). Accepts NULL. */
 void tjson_free(tjson *j);
 
