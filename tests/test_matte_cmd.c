@@ -125,8 +125,5 @@ int main(void)
     const char *bad_src[] = { "matte", "/nonexistent.mp4", "--out", out };
     CHECK(run(bad_src, 4) == APP_FAILED, "missing source");
 
-    char cmd[300];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    CHECK(system(cmd) == 0, "cleanup");
-    return test_finish();
+    return test_finish_in(dir);
 }

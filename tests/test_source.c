@@ -417,9 +417,5 @@ int main(void)
     test_images_and_folder();
     test_damaged();
     test_missing();
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmp);
-    return test_finish();
+    return test_finish_in(tmp);
 }
