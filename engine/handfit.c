@@ -83,7 +83,8 @@ typedef struct target {
     int has_2d;
     double s0;           /* pixels per metre: scales 2D rows to metres */
     double w2d;
-    double w3d[NK];      /* Huber row scale per keypoint, 1 inside */
+    double w3d[NK];      /* Huber row scale per keypoint (1 inside), set
+                            where the rows are linearised */
     const eng_handpose *prev; /* temporal prior, or NULL */
     double w_temporal;
     double prev_aa[NJ][3];
@@ -392,8 +393,10 @@ static void beta_jacobian(const eng_handfit *f, const posed *p, int k,
     }
 }
 
+/* With a->build, also sets each keypoint's Huber scale from its 3D
+ * distance at s (IRLS: the trial states evaluated after it keep them). */
 static void keypoint_rows(accum *a, const state *s, const posed *p,
-                          const target *t)
+                          target *t)
 {
     eng_handfit *f = a->f;
     for (int k = 0; k < NK; k++) {
@@ -422,13 +425,21 @@ static void keypoint_rows(accum *a, const state *s, const posed *p,
                 idx[n++] = 3 * f->anc[k][i] + c;
         }
         int nrot = n;
-        /* 3D rows: h (Rw pos + T - world), h the Huber scale. The world
+        /* 3D rows: h (Rw pos + T - world), h the Huber scale: square root
+         * of the IRLS weight HUBER_3D / d beyond HUBER_3D. The world
          * rotation's increment moves Rw pos by -Rw [pos]x d. */
-        double h = t->w3d[k], wp[3], wpx[9];
+        double wp[3], wpx[9], e[3];
         const double *v = p->pos[k];
         double vx[9] = { 0, -v[2], v[1], v[2], 0, -v[0], -v[1], v[0], 0 };
         mv(s->rw, v, wp);
         mul33(s->rw, vx, wpx);
+        for (int c = 0; c < 3; c++)
+            e[c] = wp[c] + s->t[c] - t->world[k][c];
+        if (a->build) {
+            double d = sqrt(dot3(e, e));
+            t->w3d[k] = d > HUBER_3D ? sqrt(HUBER_3D / d) : 1;
+        }
+        double h = t->w3d[k];
         for (int r = 0; r < 3; r++) {
             const double *rw = s->rw + 3 * r;
             double val[MAXNZ];
@@ -453,7 +464,7 @@ static void keypoint_rows(accum *a, const state *s, const posed *p,
                                            rw[2] * db[2][b])
                                     : 0;
             }
-            row(a, h * (wp[r] + s->t[r] - t->world[k][r]), m, id, val);
+            row(a, h * e[r], m, id, val);
         }
         if (!t->has_2d)
             continue;
@@ -547,8 +558,7 @@ static void prior_rows(accum *a, const state *s, const target *t)
     }
 }
 
-static double evaluate(eng_handfit *f, const state *s, const target *t,
-                       int build)
+static double evaluate(eng_handfit *f, const state *s, target *t, int build)
 {
     posed p;
     pose_state(f, s, &p);
@@ -748,24 +758,6 @@ static int initialise(eng_handfit *f, const target *tw, state *s)
 
 /* ---- The run. ---- */
 
-/* The Huber scale of each keypoint's 3D rows at state s: IRLS weight
- * HUBER_3D / d beyond HUBER_3D, applied to rows as its square root. */
-static void huber_weights(const eng_handfit *f, const state *s, target *t)
-{
-    posed p;
-    pose_state(f, s, &p);
-    for (int k = 0; k < NK; k++) {
-        double wp[3], d2 = 0;
-        mv(s->rw, p.pos[k], wp);
-        for (int c = 0; c < 3; c++) {
-            double e = wp[c] + s->t[c] - t->world[k][c];
-            d2 += e * e;
-        }
-        double d = sqrt(d2);
-        t->w3d[k] = d > HUBER_3D ? sqrt(HUBER_3D / d) : 1;
-    }
-}
-
 eng_status eng_handfit_run(eng_handfit *f, const float world[21][3],
                            const float kp[21][3], eng_handfit_track *track,
                            eng_handfit_result *res, eng_error *err)
@@ -782,8 +774,6 @@ eng_status eng_handfit_run(eng_handfit *f, const float world[21][3],
                 t.uv[k][c] = kp[i][c];
         }
     }
-    for (int k = 0; k < NK; k++)
-        t.w3d[k] = 1;
     state s;
     memset(&s, 0, sizeof(s));
     s.rw[0] = s.rw[4] = s.rw[8] = 1;
@@ -815,7 +805,6 @@ eng_status eng_handfit_run(eng_handfit *f, const float world[21][3],
     double cost, lambda = 1e-4;
     int it = 0;
     for (; it < f->desc.max_iterations; it++) {
-        huber_weights(f, &s, &t);
         cost = evaluate(f, &s, &t, 1);
         int accepted = 0;
         double before = cost;
