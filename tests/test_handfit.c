@@ -56,6 +56,17 @@ static float angle_between(const float a[3], const float b[3])
     return sqrtf(aa[0] * aa[0] + aa[1] * aa[1] + aa[2] * aa[2]) * 180 / PI;
 }
 
+/* A random rotation of at most max_rad. */
+static void random_rotation(uint64_t *rs, float max_rad, float aa[3])
+{
+    float ax[3] = { test_rand_uniform(rs, -1, 1), test_rand_uniform(rs, -1, 1),
+                    test_rand_uniform(rs, -1, 1) };
+    float n = sqrtf(ax[0] * ax[0] + ax[1] * ax[1] + ax[2] * ax[2]);
+    float th = test_rand_uniform(rs, 0, max_rad);
+    for (int c = 0; c < 3; c++)
+        aa[c] = th * ax[c] / n;
+}
+
 /* A random pose the fitter calls valid: no twist about any bone, finger
  * hinges bend only about their flexion axis, all within the limits. */
 static void random_valid_pose(const eng_handfit *fit, const eng_handmodel *m,
@@ -63,12 +74,7 @@ static void random_valid_pose(const eng_handfit *fit, const eng_handmodel *m,
                               eng_handpose *p)
 {
     memset(p, 0, sizeof(*p));
-    float ax[3] = { test_rand_uniform(rs, -1, 1), test_rand_uniform(rs, -1, 1),
-                    test_rand_uniform(rs, -1, 1) };
-    float n = sqrtf(ax[0] * ax[0] + ax[1] * ax[1] + ax[2] * ax[2]);
-    float th = test_rand_uniform(rs, 0, 0.9f * PI);
-    for (int c = 0; c < 3; c++)
-        p->global_orient[c] = th * ax[c] / n;
+    random_rotation(rs, 0.9f * PI, p->global_orient);
     for (int k = 1; k < 16; k++) {
         float tw[3], fl[3], ab[3], a = 0, b = 0;
         eng_handfit_joint_axes(fit, k, tw, fl, ab);
@@ -108,17 +114,6 @@ static void observe(const eng_handmodel *m, const eng_handpose *p,
         kp[i][1] = cam[0] * (model_kp[i][1] + cam[2]);
         kp[i][2] = 0;
     }
-}
-
-/* A random rotation of at most max_rad. */
-static void random_rotation(uint64_t *rs, float max_rad, float aa[3])
-{
-    float ax[3] = { test_rand_uniform(rs, -1, 1), test_rand_uniform(rs, -1, 1),
-                    test_rand_uniform(rs, -1, 1) };
-    float n = sqrtf(ax[0] * ax[0] + ax[1] * ax[1] + ax[2] * ax[2]);
-    float th = test_rand_uniform(rs, 0, max_rad);
-    for (int c = 0; c < 3; c++)
-        aa[c] = th * ax[c] / n;
 }
 
 /* world_tilt: the world landmarks' frame is turned up to this (rad). */
